@@ -1,0 +1,47 @@
+# MetaCheck: `make demo` builds the binary and shows the wrappers; `make test` runs every test.
+PREFIX      ?= /usr/local
+BUILD       := build
+RELEASE_DIR := $(BUILD)/release
+BINARY      := $(RELEASE_DIR)/metacheck
+TEST_PREFIX := $(BUILD)/test-prefix
+DEMO_PREFIX := $(BUILD)/demo-prefix
+SOURCES     := $(shell find src -name '*.cs' -o -name '*.csproj') Directory.Build.props Directory.Packages.props
+
+.PHONY: all setup release install demo test bench clean
+
+all: release
+
+setup:
+	@scripts/setup.sh
+
+# Native AOT release binary: net10.0 where its pack restores, else net9.0 (said on one line).
+$(BINARY): $(SOURCES) | setup
+	@tfm=$$(scripts/aot-framework.sh); \
+	if [ "$$tfm" != net10.0 ]; then echo "note: .NET 10 NativeAOT runtime pack not available from the package source; building with $$tfm Native AOT"; fi; \
+	dotnet publish src/Host/MetaCheck.csproj -c Release -r linux-x64 -f $$tfm -p:MetaCheckAotFramework=$$tfm \
+	  -o $(RELEASE_DIR) -nologo -clp:NoSummary -v:q | (grep -E 'warning|error' || true)
+	@test -x $(BINARY)
+
+release: $(BINARY)
+
+# bin/metacheck plus one link per command name (busybox style).
+install: $(BINARY)
+	install -d $(DESTDIR)$(PREFIX)/bin
+	install -m 0755 $(BINARY) $(DESTDIR)$(PREFIX)/bin/metacheck
+	@for name in $$($(BINARY) --list); do ln -sf metacheck $(DESTDIR)$(PREFIX)/bin/$$name; done
+	@echo "installed $(DESTDIR)$(PREFIX)/bin/metacheck and $$($(BINARY) --list | wc -l) command links"
+
+demo: $(BINARY)
+	@$(MAKE) -s install PREFIX=$(abspath $(DEMO_PREFIX)) >/dev/null
+	@PATH=$(abspath $(DEMO_PREFIX))/bin:$$PATH samples/demo.sh
+
+test: $(BINARY)
+	@rm -rf $(TEST_PREFIX) && $(MAKE) -s install PREFIX=$(abspath $(TEST_PREFIX)) >/dev/null
+	@scripts/test.sh $(TEST_PREFIX)/bin
+
+bench: $(BINARY)
+	@rm -rf $(BUILD)/bench-prefix && $(MAKE) -s install PREFIX=$(abspath $(BUILD)/bench-prefix) >/dev/null
+	@python3 bench/run.py --bin $(BUILD)/bench-prefix/bin --out docs/benchmarks.md
+
+clean:
+	rm -rf $(BUILD)

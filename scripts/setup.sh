@@ -1,0 +1,17 @@
+#!/usr/bin/env bash
+# Installs what the build and the tests need from Debian: real inner checks (monitoring-plugins),
+# SQLite's static library (linked into the binary), GNU time and procps (benchmarks, process tests).
+# Idempotent: apt is only called when something is missing.
+set -euo pipefail
+packages=(monitoring-plugins-basic libsqlite3-dev time procps iproute2 openssl)
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+  echo "setup: installing ${missing[*]}"
+  sudo=""; [ "$(id -u)" -eq 0 ] || sudo="sudo"
+  $sudo apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+command -v dotnet >/dev/null || { echo "setup: dotnet (SDK 10) is not on PATH" >&2; exit 1; }

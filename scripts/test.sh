@@ -1,0 +1,19 @@
+#!/usr/bin/env bash
+# Runs the test suite against the installed binary in $1 and prints a plain "N passed, N failed" line.
+set -uo pipefail
+cd "$(dirname "$0")/.."
+bin_dir=$(realpath "$1"); shift
+results=build/test-results
+rm -rf "$results"
+METACHECK_BIN_DIR="$bin_dir" dotnet test tests/MetaCheck.Tests/MetaCheck.Tests.csproj -c Release \
+  --logger "trx;LogFileName=results.trx" --logger "console;verbosity=normal" --results-directory "$results" "$@"
+status=$?
+trx=$(ls "$results"/*.trx 2>/dev/null | head -1)
+if [ -n "$trx" ]; then
+  counters=$(grep -o '<Counters [^>]*>' "$trx")
+  passed=$(sed -n 's/.* passed="\([0-9]*\)".*/\1/p' <<<"$counters")
+  failed=$(sed -n 's/.* failed="\([0-9]*\)".*/\1/p' <<<"$counters")
+  skipped=$(sed -n 's/.* notExecuted="\([0-9]*\)".*/\1/p' <<<"$counters")
+  echo "${passed:-0} passed, ${failed:-0} failed, ${skipped:-0} skipped"
+fi
+exit $status

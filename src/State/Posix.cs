@@ -1,0 +1,45 @@
+using System.Runtime.InteropServices;
+
+namespace MetaCheck.State;
+
+/// <summary>
+/// The few libc calls .NET has no API for: who we are and who owns a path. (The AOT build binds
+/// "libc" at link time, see DirectPInvoke in the host project, so nothing is probed at run time.)
+/// </summary>
+public static class Posix
+{
+    [DllImport("libc", EntryPoint = "geteuid")]
+    private static extern uint GetEuid();
+
+    // statx has one layout on every Linux architecture, unlike struct stat.
+    [DllImport("libc", EntryPoint = "statx", SetLastError = true)]
+    private static extern unsafe int StatX(int dirfd, byte* path, int flags, uint mask, byte* buffer);
+
+    private const int AtFdCwd = -100;
+    private const int AtSymlinkNoFollow = 0x100;
+    private const uint StatxBasicStats = 0x7ff;
+
+    public static uint EffectiveUserId => GetEuid();
+
+    public readonly record struct PathInfo(uint OwnerId, UnixFileMode Mode, bool IsDirectory, bool IsSymlink, bool IsRegularFile);
+
+    /// <summary>lstat-like: a symlink is reported as itself, never followed. Null when the path does not exist.</summary>
+    public static unsafe PathInfo? LStat(string path)
+    {
+        var utf8 = System.Text.Encoding.UTF8.GetBytes(path + "\0");
+        byte* buffer = stackalloc byte[256];
+        fixed (byte* p = utf8)
+        {
+            if (StatX(AtFdCwd, p, AtSymlinkNoFollow, StatxBasicStats, buffer) != 0)
+            {
+                int errno = Marshal.GetLastPInvokeError();
+                if (errno == 2 /* ENOENT */ || errno == 20 /* ENOTDIR */) return null;
+                throw new IOException($"cannot stat {path}: {Marshal.GetPInvokeErrorMessage(errno)}");
+            }
+        }
+        uint uid = *(uint*)(buffer + 20);
+        ushort mode = *(ushort*)(buffer + 28);
+        int type = mode & 0xF000;
+        return new PathInfo(uid, (UnixFileMode)(mode & 0xFFF), type == 0x4000, type == 0xA000, type == 0x8000);
+    }
+}

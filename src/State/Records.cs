@@ -1,0 +1,45 @@
+namespace MetaCheck.State;
+
+/// <summary>How a wrapper run ended; stored as its number, so append only.</summary>
+public enum RunOutcome
+{
+    Ran = 0,          // inner command ran, its result was reported as is
+    Suppressed = 1,   // inner command failed, reported OK (delay-checker DelayWarn)
+    Replayed = 2,     // inner command not run, cached result reported (interval-checker)
+    Skipped = 3,      // inner command not run, outside the time window (periodic-checker)
+    TimedOut = 4,     // inner command killed after --timeout
+    LaunchFailed = 5, // inner command could not be started (not found, not executable)
+    Interrupted = 6,  // wrapper was signalled while the inner command ran
+}
+
+public sealed record RunRecord(long StartedAtMs, long DurationMs, int? InnerExit, int Status, RunOutcome Outcome, byte[] Output);
+
+public sealed record CachedResult(long AtMs, int Status, byte[] Output);
+
+/// <summary>What the store knows of a check before a run.</summary>
+public sealed record CheckState(long Streak, bool Alerting, CachedResult? Cached, IReadOnlyList<bool> RecentFailures)
+{
+    public static readonly CheckState Empty = new(0, false, null, []);
+}
+
+public enum CacheChange { Keep, Clear, Set }
+
+/// <summary>
+/// What a run changes. <paramref name="Failed"/> is null for runs that say nothing about the check's
+/// health (replays, skips, launch failures): they are kept in history but not in failure windows.
+/// </summary>
+public sealed record CheckUpdate(
+    RunRecord Run,
+    bool? Failed,
+    long Streak,
+    bool Alerting,
+    int? Threshold = null,
+    int? Window = null,
+    CacheChange Cache = CacheChange.Keep,
+    CachedResult? NewCache = null);
+
+public sealed record CheckSummary(
+    long RowId, string Id, string Wrapper, string Identifier, string CommandLine, long Streak, bool Alerting,
+    int? Threshold, int? Window, long? LastRunAtMs, int? LastStatus, RunOutcome? LastOutcome, long RunsTotal);
+
+public sealed record RunRow(long Id, long StartedAtMs, long DurationMs, int? InnerExit, int Status, RunOutcome Outcome, bool? Failed, byte[] Output);

@@ -1,0 +1,389 @@
+using Microsoft.Data.Sqlite;
+
+namespace MetaCheck.State;
+
+/// <summary>
+/// One SQLite file per user (WAL). Every change is a single BEGIN IMMEDIATE transaction, so runs of
+/// the same check that overlap are serialised by SQLite and never lose an update; a process killed
+/// mid-write leaves the last committed state, which WAL recovers on the next open.
+/// </summary>
+public sealed class StateStore : IDisposable
+{
+    public const string FileName = "metacheck.db";
+    public const int DefaultKeepRuns = 1000;
+    private const int SchemaVersion = 1;
+    private static readonly TimeSpan LockWait = TimeSpan.FromSeconds(3);
+    private const int SqliteDbConfigNoCheckpointOnClose = 1006;
+
+    private SqliteConnection _connection;
+
+    private StateStore(string path, SqliteConnection connection, int keepRuns)
+    {
+        DatabasePath = path;
+        _connection = connection;
+        KeepRuns = keepRuns;
+    }
+
+    public string DatabasePath { get; }
+    public int KeepRuns { get; }
+
+    /// <summary>Lines for stderr about repairs done while opening (a corrupt file moved aside).</summary>
+    public List<string> Notices { get; } = [];
+
+    public static StateStore Open(string directory, int keepRuns = DefaultKeepRuns)
+    {
+        if (keepRuns < 1) throw new ArgumentOutOfRangeException(nameof(keepRuns));
+        StateDirectory.EnsurePrivate(directory);
+        var path = Path.Combine(directory, FileName);
+        var notices = new List<string>();
+        SqliteConnection connection;
+        try
+        {
+            connection = Connect(path);
+        }
+        catch (SqliteException e) when (IsCorruption(e))
+        {
+            notices.Add(Quarantine(path, e));
+            connection = Connect(path);
+        }
+        var store = new StateStore(path, connection, keepRuns);
+        store.Notices.AddRange(notices);
+        return store;
+    }
+
+    private static SqliteConnection Connect(string path)
+    {
+        StateDirectory.EnsurePrivateFile(path);
+        var connection = new SqliteConnection(new SqliteConnectionStringBuilder
+        {
+            DataSource = path,
+            Mode = SqliteOpenMode.ReadWrite,
+            Pooling = false,
+            DefaultTimeout = (int)LockWait.TotalSeconds,
+        }.ToString());
+        try
+        {
+            connection.Open();
+            // A run is short: checkpointing the WAL into the database (and deleting it) on every
+            // close would cost an fsync per run. SQLite's auto-checkpoint still bounds the WAL.
+            SQLitePCL.raw.sqlite3_db_config(connection.Handle, SqliteDbConfigNoCheckpointOnClose, 1, out _);
+            Execute(connection, $"PRAGMA busy_timeout = {(int)LockWait.TotalMilliseconds}; PRAGMA synchronous = NORMAL;");
+            Migrate(connection);
+            return connection;
+        }
+        catch
+        {
+            connection.Dispose();
+            throw;
+        }
+    }
+
+    private static void Migrate(SqliteConnection connection)
+    {
+        if (Scalar<long>(connection, "PRAGMA user_version") >= SchemaVersion) return;
+        // WAL is a property of the file: set once, before any transaction.
+        Execute(connection, "PRAGMA journal_mode = WAL");
+        using var tx = connection.BeginTransaction();
+        if (Scalar<long>(connection, "PRAGMA user_version") < SchemaVersion)
+        {
+            Execute(connection, """
+                CREATE TABLE IF NOT EXISTS checks (
+                    id INTEGER PRIMARY KEY,
+                    key TEXT NOT NULL UNIQUE,
+                    short_id TEXT NOT NULL,
+                    wrapper TEXT NOT NULL,
+                    identifier TEXT NOT NULL,
+                    command TEXT NOT NULL,
+                    streak INTEGER NOT NULL DEFAULT 0,
+                    alerting INTEGER NOT NULL DEFAULT 0,
+                    threshold INTEGER,
+                    window INTEGER,
+                    last_run_at INTEGER,
+                    last_status INTEGER,
+                    last_outcome INTEGER,
+                    runs_total INTEGER NOT NULL DEFAULT 0,
+                    cached_at INTEGER,
+                    cached_status INTEGER,
+                    cached_output BLOB
+                );
+                CREATE TABLE IF NOT EXISTS runs (
+                    id INTEGER PRIMARY KEY,
+                    check_id INTEGER NOT NULL REFERENCES checks (id),
+                    started_at INTEGER NOT NULL,
+                    duration_ms INTEGER NOT NULL,
+                    inner_exit INTEGER,
+                    status INTEGER NOT NULL,
+                    outcome INTEGER NOT NULL,
+                    failed INTEGER,
+                    output BLOB NOT NULL
+                );
+                CREATE INDEX IF NOT EXISTS runs_by_check ON runs (check_id, id);
+                CREATE TABLE IF NOT EXISTS plugin_values (
+                    namespace TEXT NOT NULL,
+                    name TEXT NOT NULL,
+                    value BLOB NOT NULL,
+                    updated_at INTEGER NOT NULL,
+                    PRIMARY KEY (namespace, name)
+                );
+                """, tx);
+            Execute(connection, $"PRAGMA user_version = {SchemaVersion}", tx);
+        }
+        tx.Commit();
+    }
+
+    /// <summary>Current state without taking the write lock (interval-checker's replay test).</summary>
+    public CheckState Read(CheckIdentity id, int recentRuns = 0) => Guard(() => ReadState(id.Key, recentRuns, null));
+
+    /// <summary>
+    /// Atomic read-decide-write: <paramref name="decide"/> sees the state as of the write lock, and its
+    /// update is committed before any other run can read. Returns what the decision returned.
+    /// </summary>
+    public T Update<T>(CheckIdentity id, int recentRuns, Func<CheckState, (CheckUpdate Update, T Result)> decide) => Guard(() =>
+    {
+        using var tx = _connection.BeginTransaction(deferred: false);
+        var (update, result) = decide(ReadState(id.Key, recentRuns, tx));
+        Write(id, update, tx);
+        tx.Commit();
+        return result;
+    });
+
+    private CheckState ReadState(string key, int recentRuns, SqliteTransaction? tx)
+    {
+        using var cmd = Command("SELECT id, streak, alerting, cached_at, cached_status, cached_output FROM checks WHERE key = $key", tx);
+        cmd.Parameters.AddWithValue("$key", key);
+        long checkId, streak; bool alerting; CachedResult? cached = null;
+        using (var reader = cmd.ExecuteReader())
+        {
+            if (!reader.Read()) return CheckState.Empty;
+            checkId = reader.GetInt64(0);
+            streak = reader.GetInt64(1);
+            alerting = reader.GetInt64(2) != 0;
+            if (!reader.IsDBNull(3))
+                cached = new CachedResult(reader.GetInt64(3), (int)reader.GetInt64(4), reader.IsDBNull(5) ? [] : (byte[])reader.GetValue(5));
+        }
+        var recent = new List<bool>();
+        if (recentRuns > 0)
+        {
+            using var runs = Command("SELECT failed FROM runs WHERE check_id = $check AND failed IS NOT NULL ORDER BY id DESC LIMIT $n", tx);
+            runs.Parameters.AddWithValue("$check", checkId);
+            runs.Parameters.AddWithValue("$n", recentRuns);
+            using var reader = runs.ExecuteReader();
+            while (reader.Read()) recent.Add(reader.GetInt64(0) != 0);
+        }
+        return new CheckState(streak, alerting, cached, recent);
+    }
+
+    private void Write(CheckIdentity id, CheckUpdate update, SqliteTransaction tx)
+    {
+        var run = update.Run;
+        var cacheSql = update.Cache switch
+        {
+            CacheChange.Set => ", cached_at = $cached_at, cached_status = $cached_status, cached_output = $cached_output",
+            CacheChange.Clear => ", cached_at = NULL, cached_status = NULL, cached_output = NULL",
+            _ => "",
+        };
+        long checkId;
+        using (var upsert = Command($"""
+            INSERT INTO checks (key, short_id, wrapper, identifier, command) VALUES ($key, $short, $wrapper, $identifier, $command)
+            ON CONFLICT (key) DO NOTHING;
+            UPDATE checks SET streak = $streak, alerting = $alerting, threshold = $threshold, window = $window,
+                last_run_at = $started, last_status = $status, last_outcome = $outcome, runs_total = runs_total + 1
+                {cacheSql}
+            WHERE key = $key
+            RETURNING id;
+            """, tx))
+        {
+            upsert.Parameters.AddWithValue("$key", id.Key);
+            upsert.Parameters.AddWithValue("$short", id.Id);
+            upsert.Parameters.AddWithValue("$wrapper", id.Wrapper);
+            upsert.Parameters.AddWithValue("$identifier", id.Identifier);
+            upsert.Parameters.AddWithValue("$command", id.CommandLine);
+            upsert.Parameters.AddWithValue("$streak", update.Streak);
+            upsert.Parameters.AddWithValue("$alerting", update.Alerting ? 1 : 0);
+            upsert.Parameters.AddWithValue("$threshold", (object?)update.Threshold ?? DBNull.Value);
+            upsert.Parameters.AddWithValue("$window", (object?)update.Window ?? DBNull.Value);
+            upsert.Parameters.AddWithValue("$started", run.StartedAtMs);
+            upsert.Parameters.AddWithValue("$status", run.Status);
+            upsert.Parameters.AddWithValue("$outcome", (int)run.Outcome);
+            if (update.Cache == CacheChange.Set && update.NewCache is { } c)
+            {
+                upsert.Parameters.AddWithValue("$cached_at", c.AtMs);
+                upsert.Parameters.AddWithValue("$cached_status", c.Status);
+                upsert.Parameters.AddWithValue("$cached_output", c.Output);
+            }
+            checkId = (long)upsert.ExecuteScalar()!;
+        }
+
+        using (var insert = Command("""
+            INSERT INTO runs (check_id, started_at, duration_ms, inner_exit, status, outcome, failed, output)
+            VALUES ($check, $started, $duration, $exit, $status, $outcome, $failed, $output)
+            """, tx))
+        {
+            insert.Parameters.AddWithValue("$check", checkId);
+            insert.Parameters.AddWithValue("$started", run.StartedAtMs);
+            insert.Parameters.AddWithValue("$duration", run.DurationMs);
+            insert.Parameters.AddWithValue("$exit", (object?)run.InnerExit ?? DBNull.Value);
+            insert.Parameters.AddWithValue("$status", run.Status);
+            insert.Parameters.AddWithValue("$outcome", (int)run.Outcome);
+            insert.Parameters.AddWithValue("$failed", update.Failed is { } f ? (f ? 1 : 0) : DBNull.Value);
+            insert.Parameters.AddWithValue("$output", run.Output);
+            insert.ExecuteNonQuery();
+        }
+
+        // Retention: the index on (check_id, id) makes this a short range delete, so the cost of a
+        // run stays flat however long the history grows.
+        using var trim = Command("""
+            DELETE FROM runs WHERE check_id = $check AND id <=
+                (SELECT id FROM runs WHERE check_id = $check ORDER BY id DESC LIMIT 1 OFFSET $keep)
+            """, tx);
+        trim.Parameters.AddWithValue("$check", checkId);
+        trim.Parameters.AddWithValue("$keep", KeepRuns);
+        trim.ExecuteNonQuery();
+    }
+
+    public IReadOnlyList<CheckSummary> ListChecks() => Guard(() =>
+    {
+        using var cmd = Command("""
+            SELECT id, short_id, wrapper, identifier, command, streak, alerting, threshold, window,
+                   last_run_at, last_status, last_outcome, runs_total
+            FROM checks ORDER BY last_run_at DESC
+            """, null);
+        using var reader = cmd.ExecuteReader();
+        var list = new List<CheckSummary>();
+        while (reader.Read())
+        {
+            list.Add(new CheckSummary(
+                reader.GetInt64(0), reader.GetString(1), reader.GetString(2), reader.GetString(3), reader.GetString(4),
+                reader.GetInt64(5), reader.GetInt64(6) != 0,
+                reader.IsDBNull(7) ? null : (int)reader.GetInt64(7),
+                reader.IsDBNull(8) ? null : (int)reader.GetInt64(8),
+                reader.IsDBNull(9) ? null : reader.GetInt64(9),
+                reader.IsDBNull(10) ? null : (int)reader.GetInt64(10),
+                reader.IsDBNull(11) ? null : (RunOutcome)reader.GetInt64(11),
+                reader.GetInt64(12)));
+        }
+        return (IReadOnlyList<CheckSummary>)list;
+    });
+
+    /// <summary>The newest <paramref name="limit"/> runs of a check, oldest first.</summary>
+    public IReadOnlyList<RunRow> History(long checkId, int limit) => Guard(() =>
+    {
+        using var cmd = Command("""
+            SELECT id, started_at, duration_ms, inner_exit, status, outcome, failed, output FROM
+                (SELECT * FROM runs WHERE check_id = $check ORDER BY id DESC LIMIT $limit) ORDER BY id
+            """, null);
+        cmd.Parameters.AddWithValue("$check", checkId);
+        cmd.Parameters.AddWithValue("$limit", limit);
+        using var reader = cmd.ExecuteReader();
+        var rows = new List<RunRow>();
+        while (reader.Read())
+        {
+            rows.Add(new RunRow(reader.GetInt64(0), reader.GetInt64(1), reader.GetInt64(2),
+                reader.IsDBNull(3) ? null : (int)reader.GetInt64(3), (int)reader.GetInt64(4),
+                (RunOutcome)reader.GetInt64(5), reader.IsDBNull(6) ? null : reader.GetInt64(6) != 0,
+                (byte[])reader.GetValue(7)));
+        }
+        return (IReadOnlyList<RunRow>)rows;
+    });
+
+    /// <summary>Previous values of metric plugins (counters), one row per name.</summary>
+    public byte[]? GetValue(string ns, string name) => Guard(() =>
+    {
+        using var cmd = Command("SELECT value FROM plugin_values WHERE namespace = $ns AND name = $name", null);
+        cmd.Parameters.AddWithValue("$ns", ns);
+        cmd.Parameters.AddWithValue("$name", name);
+        return cmd.ExecuteScalar() as byte[];
+    });
+
+    public void SetValue(string ns, string name, byte[] value, long nowMs) => Guard(() =>
+    {
+        using var tx = _connection.BeginTransaction(deferred: false);
+        using var cmd = Command("""
+            INSERT INTO plugin_values (namespace, name, value, updated_at) VALUES ($ns, $name, $value, $now)
+            ON CONFLICT (namespace, name) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at
+            """, tx);
+        cmd.Parameters.AddWithValue("$ns", ns);
+        cmd.Parameters.AddWithValue("$name", name);
+        cmd.Parameters.AddWithValue("$value", value);
+        cmd.Parameters.AddWithValue("$now", nowMs);
+        cmd.ExecuteNonQuery();
+        tx.Commit();
+        return 0;
+    });
+
+    /// <summary>
+    /// Turns SQLite failures into StateUnavailableException, after one repair attempt for a file
+    /// found corrupt mid-use (moved aside, recreated, the operation retried once).
+    /// </summary>
+    private T Guard<T>(Func<T> operation)
+    {
+        try
+        {
+            return operation();
+        }
+        catch (SqliteException e) when (IsCorruption(e))
+        {
+            _connection.Dispose();
+            Notices.Add(Quarantine(DatabasePath, e));
+            try
+            {
+                _connection = Connect(DatabasePath);
+                return operation();
+            }
+            catch (SqliteException again)
+            {
+                throw Unavailable(again);
+            }
+        }
+        catch (SqliteException e)
+        {
+            throw Unavailable(e);
+        }
+    }
+
+    private StateUnavailableException Unavailable(SqliteException e) => new(
+        e.SqliteErrorCode switch
+        {
+            5 or 6 => $"state store {DatabasePath} stayed locked for more than {LockWait.TotalSeconds:0} s",
+            8 => $"state store {DatabasePath} is read-only",
+            13 => $"state store {DatabasePath}: disk full",
+            _ => $"state store {DatabasePath}: {e.Message}",
+        }, e);
+
+    private static bool IsCorruption(SqliteException e) => e.SqliteErrorCode is 11 /* CORRUPT */ or 26 /* NOTADB */;
+
+    private static string Quarantine(string path, Exception reason)
+    {
+        var aside = $"{path}.corrupt-{DateTime.UtcNow:yyyyMMddTHHmmssfff}";
+        foreach (var suffix in new[] { "", "-wal", "-shm" })
+        {
+            if (File.Exists(path + suffix)) File.Move(path + suffix, aside + suffix, overwrite: true);
+        }
+        return $"state store {path} was unreadable ({reason.Message.TrimEnd('.')}); moved it to {aside} and started a new one";
+    }
+
+    private SqliteCommand Command(string sql, SqliteTransaction? tx)
+    {
+        var cmd = _connection.CreateCommand();
+        cmd.CommandText = sql;
+        cmd.Transaction = tx;
+        return cmd;
+    }
+
+    private static void Execute(SqliteConnection connection, string sql, SqliteTransaction? tx = null)
+    {
+        using var cmd = connection.CreateCommand();
+        cmd.CommandText = sql;
+        cmd.Transaction = tx;
+        cmd.ExecuteNonQuery();
+    }
+
+    private static T Scalar<T>(SqliteConnection connection, string sql)
+    {
+        using var cmd = connection.CreateCommand();
+        cmd.CommandText = sql;
+        return (T)cmd.ExecuteScalar()!;
+    }
+
+    public void Dispose() => _connection.Dispose();
+}

@@ -1,0 +1,207 @@
+using System.CommandLine;
+using System.Runtime.InteropServices;
+using MetaCheck.Core;
+using MetaCheck.State;
+using NodaTime;
+
+namespace MetaCheck.Wrappers;
+
+/// <summary>What a wrapper needs from the outside world; tests substitute any of it.</summary>
+public sealed record WrapperEnvironment(
+    IClock Clock,
+    ICommandRunner Runner,
+    Func<string, string?> GetEnv,
+    Stream Stdout,
+    TextWriter Stderr)
+{
+    public static WrapperEnvironment System() => new(
+        SystemClock.Instance, ProcessRunner.Instance, Environment.GetEnvironmentVariable,
+        Console.OpenStandardOutput(), Console.Error);
+}
+
+/// <summary>The options every wrapper has, and their parsed values.</summary>
+public sealed class CommonOptions
+{
+    public readonly Option<TimeSpan?> Timeout = Opt.Duration("--timeout",
+        "Kill the inner command (and its children) after this many seconds and report --timeout-status. Default: no limit.",
+        TimeSpan.FromDays(1));
+    public readonly Option<Status> TimeoutStatus = Opt.StatusOption("--timeout-status",
+        "Status reported when --timeout fires.", Status.Unknown);
+    public readonly Option<string?> StateDir = Opt.Text("--state-dir",
+        $"Directory of the run-history store. Default: ${StateDirectory.EnvVar}, $MACKEREL_PLUGIN_WORKDIR/metacheck, /var/lib/metacheck (root) or ~/.local/state/metacheck.");
+    public readonly Option<int?> KeepRuns = Opt.OptionalInt("--keep-runs",
+        $"Runs kept per check in the history (default {StateStore.DefaultKeepRuns}, or $METACHECK_KEEP_RUNS).", 1, 10_000_000);
+
+    public Option[] All => [Timeout, TimeoutStatus, StateDir, KeepRuns];
+}
+
+/// <summary>How the inner command ended, already turned into a status and the bytes to report.</summary>
+public sealed record InnerOutcome(RunOutcome Kind, int Status, byte[] Output, int? ExitCode, long StartedAtMs, long DurationMs)
+{
+    public long FinishedAtMs => StartedAtMs + DurationMs;
+
+    /// <summary>Launch failures and interruptions say nothing about the checked service.</summary>
+    public bool CountsForHealth => Kind is RunOutcome.Ran or RunOutcome.TimedOut;
+
+    public bool? Failed => CountsForHealth ? Status != 0 : null;
+
+    public RunRecord ToRecord() => new(StartedAtMs, DurationMs, ExitCode, Status, Kind, Output);
+
+    /// <summary>A run reported as it is: the failure streak follows the result.</summary>
+    public CheckUpdate ToUpdate(CheckState state) =>
+        new(ToRecord(), Failed, Failed switch { true => state.Streak + 1, false => 0, null => state.Streak }, false);
+
+    /// <summary>A run in which the inner command did not run (replayed, skipped): history only.</summary>
+    public static CheckUpdate NotRun(CheckState state, long atMs, int status, RunOutcome kind, byte[] output) =>
+        new(new RunRecord(atMs, 0, null, status, kind, output), null, state.Streak, state.Alerting);
+}
+
+/// <summary>One wrapper invocation: the store (opened lazily, fail open) and the inner run.</summary>
+public sealed class WrapperRun : IDisposable
+{
+    private readonly string _wrapper;
+    private readonly WrapperEnvironment _env;
+    private readonly string? _stateDir;
+    private readonly int _keepRuns;
+    private readonly RunSettings _settings;
+    private readonly Status _timeoutStatus;
+    private StateStore? _store;
+    private bool _storeFailed;
+
+    public WrapperRun(string wrapper, ParseResult parsed, CommonOptions common, WrapperEnvironment env)
+    {
+        _wrapper = wrapper;
+        _env = env;
+        _stateDir = parsed.GetValue(common.StateDir);
+        _keepRuns = parsed.GetValue(common.KeepRuns) ?? KeepRunsFromEnv(env);
+        _settings = new RunSettings { Timeout = parsed.GetValue(common.Timeout) };
+        _timeoutStatus = parsed.GetValue(common.TimeoutStatus);
+    }
+
+    private static int KeepRunsFromEnv(WrapperEnvironment env)
+    {
+        var text = env.GetEnv("METACHECK_KEEP_RUNS");
+        if (string.IsNullOrEmpty(text)) return StateStore.DefaultKeepRuns;
+        return int.TryParse(text, out var n) && n >= 1 ? n
+            : throw new UsageException($"METACHECK_KEEP_RUNS must be a whole number of at least 1, got '{Opt.Shorten(text)}'");
+    }
+
+    public WrapperEnvironment Env => _env;
+    public int KeepRuns => _keepRuns;
+
+    /// <summary>Runs <paramref name="use"/> against the store; on any store failure says so on stderr and returns the fallback.</summary>
+    public T WithStore<T>(Func<StateStore, T> use, T fallback)
+    {
+        if (_storeFailed) return fallback;
+        try
+        {
+            if (_store is null)
+            {
+                var (dir, _) = StateDirectory.Resolve(_stateDir, _env.GetEnv, Posix.EffectiveUserId);
+                _store = StateStore.Open(dir, _keepRuns);
+            }
+            var result = use(_store);
+            foreach (var notice in _store.Notices) _env.Stderr.WriteLine($"metacheck: {_wrapper}: {notice}");
+            _store.Notices.Clear();
+            return result;
+        }
+        catch (Exception e) when (e is StateUnavailableException or IOException or UnauthorizedAccessException
+                                  or Microsoft.Data.Sqlite.SqliteException)
+        {
+            _storeFailed = true;
+            _env.Stderr.WriteLine($"metacheck: {_wrapper}: {e.Message.TrimEnd('.')}; reporting the check's own result without history");
+            return fallback;
+        }
+    }
+
+    public void Dispose() => _store?.Dispose();
+
+    /// <summary>
+    /// Runs the inner command. SIGTERM/SIGINT/SIGHUP/SIGQUIT to the wrapper (an agent's own timeout)
+    /// kill the inner process tree instead of orphaning it, as the originals did.
+    /// </summary>
+    public InnerOutcome RunInner(IReadOnlyList<string> argv)
+    {
+        long startedAt = _env.Clock.GetCurrentInstant().ToUnixTimeMilliseconds();
+        InnerCommand command;
+        try
+        {
+            command = InnerCommand.FromArgv(argv, _env.GetEnv("PATH"));
+        }
+        catch (LaunchException e)
+        {
+            return new InnerOutcome(RunOutcome.LaunchFailed, 3, Line($"UNKNOWN: {e.Message}"), null, startedAt, 0);
+        }
+
+        using var interrupt = new CancellationTokenSource();
+        int? signal = null;
+        var registrations = new[] { PosixSignal.SIGTERM, PosixSignal.SIGINT, PosixSignal.SIGHUP, PosixSignal.SIGQUIT }
+            .Select(s => PosixSignalRegistration.Create(s, ctx =>
+            {
+                ctx.Cancel = true;
+                signal ??= (int)ctx.Signal;
+                interrupt.Cancel();
+            }))
+            .ToList();
+        ProcessResult result;
+        try
+        {
+            result = _env.Runner.Run(command, _settings, interrupt.Token);
+        }
+        catch (LaunchException e)
+        {
+            return new InnerOutcome(RunOutcome.LaunchFailed, 3, Line($"UNKNOWN: {e.Message}"), null, startedAt, 0);
+        }
+        finally
+        {
+            foreach (var registration in registrations) registration.Dispose();
+        }
+
+        var display = ShellQuote.Join(argv);
+        if (result.Truncated)
+            _env.Stderr.WriteLine($"metacheck: {_wrapper}: output of {display} cut at {RunSettings.DefaultMaxOutput} bytes");
+        if (result.Interrupted)
+            return new InnerOutcome(RunOutcome.Interrupted, 3,
+                Join(result.Stdout, $"UNKNOWN: {_wrapper} was interrupted ({SignalName(signal)}); killed {display}"),
+                null, result.StartedAtMs, result.DurationMs);
+        if (result.TimedOut)
+        {
+            var word = StatusNames.Word(_timeoutStatus);
+            return new InnerOutcome(RunOutcome.TimedOut, (int)_timeoutStatus,
+                Join(result.Stdout, $"{word}: {display} timed out after {_settings.Timeout!.Value.TotalSeconds:0.###} s and was killed"),
+                null, result.StartedAtMs, result.DurationMs);
+        }
+        if (result.Signal is { } sig)
+            return new InnerOutcome(RunOutcome.Ran, 3, Join(result.Stdout, $"UNKNOWN: {display} was killed by {SignalName(sig)}"),
+                result.ExitCode, result.StartedAtMs, result.DurationMs);
+        return new InnerOutcome(RunOutcome.Ran, StatusNames.Normalize(result.ExitCode), result.Stdout,
+            result.ExitCode, result.StartedAtMs, result.DurationMs);
+    }
+
+    public int Report(byte[] output, int exitCode)
+    {
+        _env.Stdout.Write(output);
+        _env.Stdout.Flush();
+        return exitCode;
+    }
+
+    public static byte[] Line(string text) => System.Text.Encoding.UTF8.GetBytes(text + "\n");
+
+    /// <summary>The inner output, then our note on a line of its own.</summary>
+    private static byte[] Join(byte[] output, string note)
+    {
+        if (output.Length == 0) return Line(note);
+        var text = output.AsSpan();
+        var needsNewline = text[^1] != (byte)'\n';
+        return [.. output, .. needsNewline ? "\n"u8.ToArray() : [], .. Line(note)];
+    }
+
+    private static string SignalName(int? signal) => signal switch
+    {
+        1 => "SIGHUP", 2 => "SIGINT", 3 => "SIGQUIT", 6 => "SIGABRT", 9 => "SIGKILL", 11 => "SIGSEGV",
+        13 => "SIGPIPE", 15 => "SIGTERM",
+        -1 => "SIGHUP", -2 => "SIGINT", -3 => "SIGQUIT", -4 => "SIGTERM", // PosixSignal values
+        null => "a signal",
+        _ => $"signal {signal}",
+    };
+}

@@ -1,0 +1,102 @@
+using System.Diagnostics;
+using System.Text;
+
+namespace MetaCheck.Tests.Support;
+
+public sealed record CmdResult(int Exit, string Stdout, string Stderr, TimeSpan Elapsed)
+{
+    public string[] Lines => Stdout.TrimEnd('\n').Split('\n');
+    public override string ToString() => $"exit {Exit}\nstdout: {Stdout}\nstderr: {Stderr}";
+}
+
+/// <summary>The installed binary (`make test` installs it into build/test-prefix).</summary>
+public static class Installed
+{
+    public static string BinDir { get; } = Find();
+
+    public static string Dummy => Path.Combine(AppContext.BaseDirectory, "dummy");
+
+    public const string NagiosPlugins = "/usr/lib/nagios/plugins";
+
+    private static string Find()
+    {
+        var dir = Environment.GetEnvironmentVariable("METACHECK_BIN_DIR");
+        if (string.IsNullOrEmpty(dir))
+        {
+            var root = AppContext.BaseDirectory;
+            while (root is not null && !File.Exists(Path.Combine(root, "Makefile"))) root = Path.GetDirectoryName(root);
+            dir = root is null ? "" : Path.Combine(root, "build", "test-prefix", "bin");
+        }
+        if (!File.Exists(Path.Combine(dir, "metacheck")))
+            throw new InvalidOperationException($"no installed metacheck in '{dir}': run the tests with `make test`");
+        return dir;
+    }
+}
+
+/// <summary>A temporary directory with its own state store; runs commands as a user would.</summary>
+public sealed class Sandbox : IDisposable
+{
+    public Sandbox()
+    {
+        Dir = Path.Combine(Path.GetTempPath(), "metacheck-test-" + Guid.NewGuid().ToString("N")[..12]);
+        Directory.CreateDirectory(Dir);
+    }
+
+    public string Dir { get; }
+    public string StateDir => Path.Combine(Dir, "state");
+    public string DatabasePath => Path.Combine(StateDir, "metacheck.db");
+    public Dictionary<string, string?> Env { get; } = new();
+
+    public string PathOf(string name) => Path.Combine(Dir, name);
+
+    public CmdResult Run(string command, params string[] args) => Run(command, args, stdin: null);
+
+    public CmdResult Run(string command, string[] args, string? stdin, TimeSpan? limit = null)
+    {
+        using var process = Start(command, args, redirectStdin: stdin is not null);
+        if (stdin is not null)
+        {
+            process.StandardInput.Write(stdin);
+            process.StandardInput.Close();
+        }
+        var clock = Stopwatch.StartNew();
+        var stdout = process.StandardOutput.ReadToEndAsync();
+        var stderr = process.StandardError.ReadToEndAsync();
+        if (!process.WaitForExit(limit ?? TimeSpan.FromSeconds(60)))
+        {
+            process.Kill(entireProcessTree: true);
+            throw new TimeoutException($"{command} {string.Join(' ', args)} did not finish");
+        }
+        process.WaitForExit();
+        return new CmdResult(process.ExitCode, stdout.Result, stderr.Result, clock.Elapsed);
+    }
+
+    /// <summary>Starts a command without waiting (concurrency and signal tests).</summary>
+    public Process Start(string command, string[] args, bool redirectStdin = false)
+    {
+        var info = new ProcessStartInfo(Path.Combine(Installed.BinDir, command))
+        {
+            UseShellExecute = false,
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            RedirectStandardInput = redirectStdin,
+            StandardOutputEncoding = Encoding.UTF8,
+            WorkingDirectory = Dir,
+        };
+        foreach (var arg in args) info.ArgumentList.Add(arg);
+        info.Environment["PATH"] = $"{Installed.BinDir}:{Installed.NagiosPlugins}:{Environment.GetEnvironmentVariable("PATH")}";
+        info.Environment["METACHECK_STATE_DIR"] = StateDir;
+        info.Environment.Remove("MACKEREL_PLUGIN_WORKDIR");
+        info.Environment.Remove("MACKEREL_AGENT_PLUGIN_META");
+        foreach (var (key, value) in Env)
+        {
+            if (value is null) info.Environment.Remove(key); else info.Environment[key] = value;
+        }
+        return Process.Start(info)!;
+    }
+
+    public void Dispose()
+    {
+        try { Directory.Delete(Dir, recursive: true); } catch (IOException) { } catch (UnauthorizedAccessException) { }
+    }
+}
