@@ -1,6 +1,6 @@
 # MetaCheck: `make demo` builds the binary and shows the wrappers; `make test` runs every test.
 PREFIX      ?= /usr/local
-BUILD       := build
+BUILD       ?= $(if $(METACHECK_BUILD),$(METACHECK_BUILD),build)
 RELEASE_DIR := $(BUILD)/release
 BINARY      := $(RELEASE_DIR)/metacheck
 TEST_PREFIX := $(BUILD)/test-prefix
@@ -16,7 +16,7 @@ setup:
 
 # Native AOT release binary: net10.0 where its pack restores, else net9.0 (said on one line).
 $(BINARY): $(SOURCES) | setup
-	@tfm=$$(scripts/aot-framework.sh); \
+	@tfm=$$(BUILD=$(BUILD) scripts/aot-framework.sh); \
 	if [ "$$tfm" != net10.0 ]; then echo "note: .NET 10 NativeAOT runtime pack not available from the package source; building with $$tfm Native AOT"; fi; \
 	dotnet publish src/Host/MetaCheck.csproj -c Release -r linux-x64 -f $$tfm -p:MetaCheckAotFramework=$$tfm \
 	  -o $(RELEASE_DIR) -nologo -clp:NoSummary -v:q | (grep -E 'warning|error' || true)

@@ -3,7 +3,7 @@
 set -uo pipefail
 cd "$(dirname "$0")/.."
 bin_dir=$(realpath "$1"); shift
-results=build/test-results
+results=${METACHECK_BUILD:-build}/test-results
 rm -rf "$results"
 METACHECK_BIN_DIR="$bin_dir" dotnet test tests/MetaCheck.Tests/MetaCheck.Tests.csproj -c Release \
   --logger "trx;LogFileName=results.trx" --logger "console;verbosity=normal" --results-directory "$results" "$@"

@@ -286,29 +286,36 @@ public sealed class StateStore : IDisposable
         return (IReadOnlyList<RunRow>)rows;
     });
 
-    /// <summary>Previous values of metric plugins (counters), one row per name.</summary>
-    public byte[]? GetValue(string ns, string name) => Guard(() =>
-    {
-        using var cmd = Command("SELECT value FROM plugin_values WHERE namespace = $ns AND name = $name", null);
-        cmd.Parameters.AddWithValue("$ns", ns);
-        cmd.Parameters.AddWithValue("$name", name);
-        return cmd.ExecuteScalar() as byte[];
-    });
-
-    public void SetValue(string ns, string name, byte[] value, long nowMs) => Guard(() =>
+    /// <summary>
+    /// A metric plugin's previous sample (counters), read and replaced in one transaction so two
+    /// overlapping runs cannot both compute a rate from the same sample. <paramref name="decide"/>
+    /// gets the stored bytes (null the first time) and returns what to store (null keeps it).
+    /// </summary>
+    public T UpdateValue<T>(string ns, string name, long nowMs, Func<byte[]?, (byte[]? NewValue, T Result)> decide) => Guard(() =>
     {
         using var tx = _connection.BeginTransaction(deferred: false);
-        using var cmd = Command("""
-            INSERT INTO plugin_values (namespace, name, value, updated_at) VALUES ($ns, $name, $value, $now)
-            ON CONFLICT (namespace, name) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at
-            """, tx);
-        cmd.Parameters.AddWithValue("$ns", ns);
-        cmd.Parameters.AddWithValue("$name", name);
-        cmd.Parameters.AddWithValue("$value", value);
-        cmd.Parameters.AddWithValue("$now", nowMs);
-        cmd.ExecuteNonQuery();
+        byte[]? current;
+        using (var read = Command("SELECT value FROM plugin_values WHERE namespace = $ns AND name = $name", tx))
+        {
+            read.Parameters.AddWithValue("$ns", ns);
+            read.Parameters.AddWithValue("$name", name);
+            current = read.ExecuteScalar() as byte[];
+        }
+        var (next, result) = decide(current);
+        if (next is not null)
+        {
+            using var write = Command("""
+                INSERT INTO plugin_values (namespace, name, value, updated_at) VALUES ($ns, $name, $value, $now)
+                ON CONFLICT (namespace, name) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at
+                """, tx);
+            write.Parameters.AddWithValue("$ns", ns);
+            write.Parameters.AddWithValue("$name", name);
+            write.Parameters.AddWithValue("$value", next);
+            write.Parameters.AddWithValue("$now", nowMs);
+            write.ExecuteNonQuery();
+        }
         tx.Commit();
-        return 0;
+        return result;
     });
 
     /// <summary>

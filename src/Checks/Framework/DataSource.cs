@@ -1,0 +1,59 @@
+using MetaCheck.Core;
+
+namespace MetaCheck.Checks.Framework;
+
+/// <summary>A data source failed (missing file, unparsable line, missing command): UNKNOWN with this message.</summary>
+public sealed class DataSourceException(string message) : Exception(message);
+
+/// <summary>Reading files and running tools with errors that name the file or command.</summary>
+public static class DataSource
+{
+    public static string ReadText(string path)
+    {
+        try
+        {
+            return File.ReadAllText(path);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new DataSourceException($"cannot read {path}: {Reason(e)}");
+        }
+    }
+
+    public static string[] ReadLines(string path) => ReadText(path).Split('\n', StringSplitOptions.RemoveEmptyEntries);
+
+    /// <summary>Runs a tool; LC_ALL=C so its output parses the same everywhere.</summary>
+    public static ProcessResult Run(PluginContext context, IReadOnlyList<string> argv, TimeSpan? timeout = null,
+        IReadOnlyDictionary<string, string>? environment = null)
+    {
+        InnerCommand command;
+        try
+        {
+            command = InnerCommand.FromArgv(argv, context.GetEnv("PATH"));
+        }
+        catch (LaunchException e)
+        {
+            throw new DataSourceException(e.Message);
+        }
+        var env = new Dictionary<string, string> { ["LC_ALL"] = "C", ["LANG"] = "C" };
+        if (environment is not null) foreach (var (k, v) in environment) env[k] = v;
+        var result = context.Runner.Run(command, new RunSettings
+        {
+            Timeout = timeout ?? TimeSpan.FromSeconds(30),
+            CaptureStderr = true,
+            MaxOutputBytes = 64 * 1024 * 1024,
+            Environment = env,
+        });
+        if (result.TimedOut) throw new DataSourceException($"{ShellJoin(argv)} timed out after {(timeout ?? TimeSpan.FromSeconds(30)).TotalSeconds:0} s");
+        return result;
+    }
+
+    public static string ShellJoin(IReadOnlyList<string> argv) => MetaCheck.State.ShellQuote.Join(argv);
+
+    private static string Reason(Exception e) => e switch
+    {
+        FileNotFoundException or DirectoryNotFoundException => "no such file",
+        UnauthorizedAccessException => "permission denied",
+        _ => e.Message,
+    };
+}

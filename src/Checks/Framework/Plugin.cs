@@ -1,0 +1,51 @@
+using System.CommandLine;
+using MetaCheck.Core;
+
+namespace MetaCheck.Checks.Framework;
+
+/// <summary>
+/// The `main` of every plugin: parse, call the plugin's pure logic with a context, print, exit.
+/// A data-source failure becomes one UNKNOWN line naming the file or command, exit 3.
+/// </summary>
+public static class Plugin
+{
+    public static int Check(Command definition, string[] args, PluginContext context, Func<ParseResult, CheckResult> check) =>
+        Cli.Run(definition, args, parsed => Guard(definition.Name, context, () =>
+        {
+            var result = check(parsed);
+            context.Out.Write(result.Text + "\n");
+            return (int)result.Status;
+        }));
+
+    /// <summary>With MACKEREL_AGENT_PLUGIN_META set, prints the graph definition instead of collecting.</summary>
+    public static int Metrics(Command definition, string[] args, PluginContext context,
+        Func<ParseResult, IEnumerable<Graph>> graphs, Func<ParseResult, MetricReport> collect) =>
+        Cli.Run(definition, args, parsed => Guard(definition.Name, context, () =>
+        {
+            if (GraphDefinition.Requested(context.GetEnv))
+            {
+                GraphDefinition.WriteTo(context.Out, graphs(parsed));
+                return 0;
+            }
+            long epoch = context.NowEpoch;
+            collect(parsed).WriteTo(context.Out, epoch);
+            return 0;
+        }));
+
+    private static int Guard(string name, PluginContext context, Func<int> body)
+    {
+        try
+        {
+            return body();
+        }
+        catch (DataSourceException e)
+        {
+            context.Out.Write($"UNKNOWN: {name}: {e.Message}\n");
+            return (int)Status.Unknown;
+        }
+        finally
+        {
+            context.Out.Flush();
+        }
+    }
+}

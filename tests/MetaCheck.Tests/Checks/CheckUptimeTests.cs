@@ -1,0 +1,68 @@
+using MetaCheck.Checks.CheckUptime;
+using MetaCheck.Checks.Framework;
+using MetaCheck.Core;
+using MetaCheck.Tests.Support;
+
+namespace MetaCheck.Tests.Checks;
+
+public sealed class CheckUptimeTests : IDisposable
+{
+    private readonly Sandbox _box = new();
+
+    public void Dispose() => _box.Dispose();
+
+    [Theory]
+    [InlineData(330, "up 0 days,  0:05")]
+    [InlineData(86400 + 13 * 3600 + 7 * 60, "up 1 days, 13:07")]
+    [InlineData(0, "up 0 days,  0:00")]
+    public void Uptime_text_matches_the_original(long seconds, string text) => CheckUptime.Describe(seconds).Should().Be(text);
+
+    [Theory]
+    [InlineData(330, 600, 300, Status.Warning, "WARNING: uptime is less than 600 | up 0 days,  0:05")]
+    [InlineData(330, 600, 400, Status.Critical, "CRITICAL: uptime is less than 400 | up 0 days,  0:05")]
+    [InlineData(330, 300, null, Status.Ok, "OK: up 0 days,  0:05")]
+    [InlineData(330, null, 330, Status.Ok, "OK: up 0 days,  0:05")]
+    public void Thresholds_are_strictly_less_than(long uptime, int? w, int? c, Status status, string text) =>
+        CheckUptime.Evaluate(uptime, w, c).Should().Be(new CheckResult(status, text));
+
+    [Fact]
+    public void Reads_proc_uptime_of_a_fixture_host()
+    {
+        var r = _box.RunOn("uptime-5min", "check-uptime", "-w", "600", "-c", "60");
+        (r.Exit, r.Stdout).Should().Be((1, "WARNING: uptime is less than 600 | up 0 days,  0:05\n"));
+    }
+
+    [Fact]
+    public void Smoke_on_this_machine()
+    {
+        var r = _box.Run("check-uptime", "-w", "1");
+        r.Exit.Should().Be(0);
+        r.Stdout.Should().MatchRegex(@"^OK: up \d+ days, [ \d]\d:\d\d\n$");
+    }
+
+    [Fact]
+    public void Fix_a_missing_proc_file_is_UNKNOWN_naming_the_file()
+    {
+        _box.Env["HOST_PROC"] = _box.PathOf("no-proc");
+        var r = _box.Run("check-uptime", "-w", "1");
+        (r.Exit, r.Stdout).Should().Be((3, $"UNKNOWN: check-uptime: cannot read {_box.PathOf("no-proc")}/uptime: no such file\n"));
+    }
+
+    [Fact]
+    public void Fix_no_threshold_is_a_usage_error()
+    {
+        var r = _box.Run("check-uptime");
+        r.Exit.Should().Be(3);
+        r.Stdout.Should().StartWith("UNKNOWN: check-uptime: give -w or -c");
+    }
+
+    [Fact]
+    public void Works_as_an_inner_command_of_delay_checker()
+    {
+        _box.Run("delay-checker", "-c", "2", "--", "check-uptime", "-c", "2000000000").Stdout
+            .Should().StartWith("DelayWarn(1/2): CRITICAL: uptime is less than 2000000000 | up ");
+        var alert = _box.Run("delay-checker", "-c", "2", "--", "check-uptime", "-c", "2000000000");
+        alert.Exit.Should().Be(2);
+        alert.Stdout.Should().StartWith("DelayNG(2/2): CRITICAL: ");
+    }
+}
