@@ -3,7 +3,7 @@
 # SQLite's static library (linked into the binary), GNU time and procps (benchmarks, process tests).
 # Idempotent: apt is only called when something is missing.
 set -euo pipefail
-packages=(monitoring-plugins-basic libsqlite3-dev time procps iproute2 openssl)
+packages=(monitoring-plugins-basic libsqlite3-dev time procps iproute2 openssl kmod)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

@@ -1,0 +1,67 @@
+using System.Net;
+using System.Text.RegularExpressions;
+using MetaCheck.Checks.Framework;
+using MetaCheck.Core;
+
+namespace MetaCheck.Checks.CheckIptables;
+
+/// <summary>
+/// kazeburo's check-iptables: a host with a global IPv4 address must have the iptables filter module
+/// loaded, and a host without one must not.
+/// </summary>
+public static partial class CheckIptables
+{
+    public const string Name = "check-iptables";
+
+    public static int Main(string[] args) => Main(args, PluginContext.System());
+
+    public static int Main(string[] args, PluginContext context)
+    {
+        var definition = Cli.Define(Name, "Alert when iptables filtering (iptable_filter) does not match whether the host has a global IPv4 address.");
+        return Plugin.Check(definition, args, context, _ =>
+        {
+            bool global = HasGlobalIPv4(Tool.Output(context, "ip", "addr"));
+            bool enabled = FilterEnabled(Tool.Output(context, "lsmod"));
+            return Evaluate(global, enabled);
+        });
+    }
+
+    /// <summary>Any `inet ADDR/LEN` line of `ip addr` whose address is not private, loopback, link-local or CGNAT.</summary>
+    public static bool HasGlobalIPv4(string ipAddrOutput)
+    {
+        foreach (var line in ipAddrOutput.Split('\n'))
+        {
+            var words = line.Split((char[]?)null, StringSplitOptions.RemoveEmptyEntries);
+            if (words.Length < 2 || words[0] != "inet") continue;
+            var address = words[1].Split('/')[0];
+            if (IPAddress.TryParse(address, out var ip) && ip.AddressFamily == System.Net.Sockets.AddressFamily.InterNetwork && IsGlobal(ip))
+                return true;
+        }
+        return false;
+    }
+
+    /// <summary>Not 10/8, 172.16/12, 192.168/16 (the original's list), nor 127/8, 169.254/16, 100.64/10, 0/8.</summary>
+    public static bool IsGlobal(IPAddress ipv4)
+    {
+        var b = ipv4.GetAddressBytes();
+        return !(b[0] == 10 || b[0] == 127 || b[0] == 0
+                 || (b[0] == 172 && b[1] >= 16 && b[1] <= 31)
+                 || (b[0] == 192 && b[1] == 168)
+                 || (b[0] == 169 && b[1] == 254)
+                 || (b[0] == 100 && b[1] >= 64 && b[1] <= 127));
+    }
+
+    /// <summary>lsmod lists iptable_filter or ip6table_filter (anywhere, as the original's grep did).</summary>
+    public static bool FilterEnabled(string lsmodOutput) => FilterModule().IsMatch(lsmodOutput);
+
+    public static CheckResult Evaluate(bool hasGlobalIp, bool filterEnabled) => (hasGlobalIp, filterEnabled) switch
+    {
+        (true, true) => new(Status.Ok, "OK: have global-ip and iptables(iptable_filter) is enabled"),
+        (true, false) => new(Status.Critical, "NG: have global-ip. but iptables(iptable_filter) is disabled"),
+        (false, true) => new(Status.Critical, "NG: does not have global-ip. but iptables(iptable_filter) is enabled"),
+        (false, false) => new(Status.Ok, "OK: does not have global-ip and iptables(iptable_filter) is disabled"),
+    };
+
+    [GeneratedRegex("ip6?table_filter")]
+    private static partial Regex FilterModule();
+}

@@ -1,0 +1,117 @@
+using System.Diagnostics;
+using MetaCheck.Checks.CheckInode;
+using MetaCheck.Checks.Framework;
+using MetaCheck.Core;
+using MetaCheck.Tests.Support;
+
+namespace MetaCheck.Tests.Checks;
+
+public sealed class CheckInodeTests : IDisposable
+{
+    private const string Wrapped = "/dev:1%, /:95%, /proc:-%, /data:85%, /wrapped:50%, /mnt/usb stick:11%";
+    private readonly Sandbox _box = new();
+
+    public void Dispose() => _box.Dispose();
+
+    [Fact]
+    public void Parses_real_df_output()
+    {
+        var volumes = CheckInode.Parse(FakeCommands.ReadFixture("df-outputs/df-i-container.txt"));
+        string.Join(", ", volumes).Should().Be("/dev:1%, /dev/shm:1%, /:3%, /sys/fs/cgroup:1%");
+    }
+
+    [Fact]
+    public void Parses_wrapped_devices_dashes_and_mount_points_with_spaces()
+    {
+        var volumes = CheckInode.Parse(FakeCommands.ReadFixture("df-outputs/df-i-wrapped.txt"));
+        volumes.Should().Equal(new InodeUsage("/dev", 1), new InodeUsage("/", 95), new InodeUsage("/proc", null),
+            new InodeUsage("/data", 85), new InodeUsage("/wrapped", 50), new InodeUsage("/mnt/usb stick", 11));
+    }
+
+    [Theory]
+    [InlineData(80, 90, Status.Critical, "CRITICAL: used inode more than 90% on volume / | " + Wrapped)]
+    [InlineData(80, 96, Status.Warning, "WARNINGS: used inode more than 80% on volume /data | " + Wrapped)]
+    [InlineData(50, 85, Status.Critical, "CRITICAL: used inode more than 85% on volume /data | " + Wrapped)]
+    [InlineData(85, 96, Status.Warning, "WARNINGS: used inode more than 85% on volume /data | " + Wrapped)]
+    [InlineData(80, 95, Status.Critical, "CRITICAL: used inode more than 95% on volume / | " + Wrapped)]
+    [InlineData(96, 99, Status.Ok, "OK: " + Wrapped)]
+    [InlineData(0, 100, Status.Warning, "WARNINGS: used inode more than 0% on volume /mnt/usb stick | " + Wrapped)]
+    public void Thresholds_are_at_least_and_name_the_last_offending_volume(int w, int c, Status status, string text) =>
+        CheckInode.Evaluate(CheckInode.Parse(FakeCommands.ReadFixture("df-outputs/df-i-wrapped.txt")), w, c)
+            .Should().Be(new CheckResult(status, text));
+
+    [Fact]
+    public void Fake_df_every_status_through_the_binary()
+    {
+        _box.FakeCommand("df", "-i", "df-outputs/df-i-wrapped.txt");
+        var r = _box.Run("check-inode", "-w", "80", "-c", "90");
+        (r.Exit, r.Stdout).Should().Be((2, $"CRITICAL: used inode more than 90% on volume / | {Wrapped}\n"));
+        r = _box.Run("check-inode", "-w", "80", "-c", "96");
+        (r.Exit, r.Stdout).Should().Be((1, $"WARNINGS: used inode more than 80% on volume /data | {Wrapped}\n"));
+        r = _box.Run("check-inode", "--w=96", "--c=97");
+        (r.Exit, r.Stdout, r.Stderr).Should().Be((0, $"OK: {Wrapped}\n", ""));
+    }
+
+    [Fact]
+    public void Fake_df_failing_is_UNKNOWN_with_its_message()
+    {
+        _box.FakeScript("df", "-i", "cat '" + Path.Combine(Fixtures.Root("df-outputs"), "df-i-container.txt") + "'\n" +
+                                    "echo \"df: /mnt/nfs: Stale file handle\" >&2; exit 1");
+        var r = _box.Run("check-inode", "-w", "80", "-c", "90");
+        (r.Exit, r.Stdout).Should().Be((3, "UNKNOWN: check-inode: df -i failed (exit 1): df: /mnt/nfs: Stale file handle\n"));
+    }
+
+    [Fact]
+    public void Fake_df_printing_nothing_usable_is_UNKNOWN()
+    {
+        _box.FakeScript("df", "-i", "echo 'Filesystem Inodes IUsed IFree IUse% Mounted on'");
+        var r = _box.Run("check-inode", "-w", "80", "-c", "90");
+        (r.Exit, r.Stdout).Should().Be((3, "UNKNOWN: check-inode: df -i printed no filesystem line\n"));
+    }
+
+    [Fact]
+    public void Fix_missing_df_is_UNKNOWN()
+    {
+        _box.UseFakePath(systemPath: false);
+        var r = _box.Run("check-inode", "-w", "80", "-c", "90");
+        r.Exit.Should().Be(3);
+        r.Stdout.Should().StartWith("UNKNOWN: check-inode: cannot run 'df': not found in PATH").And.EndWith("\n");
+        r.Lines.Should().HaveCount(1);
+    }
+
+    [Fact]
+    public void Smoke_with_the_real_df_on_this_machine()
+    {
+        var info = new ProcessStartInfo("df", "-i") { RedirectStandardOutput = true, UseShellExecute = false };
+        info.Environment["LC_ALL"] = "C";
+        using var df = Process.Start(info)!;
+        var expected = "OK: " + string.Join(", ", CheckInode.Parse(df.StandardOutput.ReadToEnd()));
+        df.WaitForExit();
+
+        var r = _box.Run("check-inode", "-w", "100", "-c", "100");
+        (r.Exit, r.Stdout).Should().Be((0, expected + "\n"));
+        expected.Should().Contain("/:");
+    }
+
+    [Theory]
+    [InlineData("-w", "80")]
+    [InlineData("-c", "90")]
+    [InlineData("-w", "80", "-c", "101")]
+    public void Fix_usage_errors_are_UNKNOWN(params string[] args)
+    {
+        var r = _box.Run("check-inode", args);
+        r.Exit.Should().Be(3);
+        r.Lines.Should().HaveCount(1);
+        r.Stdout.Should().StartWith("UNKNOWN: check-inode: ");
+    }
+
+    [Fact]
+    public void Works_as_an_inner_command_of_delay_checker()
+    {
+        _box.FakeCommand("df", "-i", "df-outputs/df-i-wrapped.txt");
+        _box.Run("delay-checker", "-c", "2", "--", "check-inode", "-w", "80", "-c", "90").Stdout
+            .Should().Be($"DelayWarn(1/2): CRITICAL: used inode more than 90% on volume / | {Wrapped}\n");
+        var alert = _box.Run("delay-checker", "-c", "2", "--", "check-inode", "-w", "80", "-c", "90");
+        (alert.Exit, alert.Stdout).Should().Be((2, $"DelayNG(2/2): CRITICAL: used inode more than 90% on volume / | {Wrapped}\n"));
+    }
+}
