@@ -7,5 +7,6 @@ public static class NetworkCommands
 {
     public static IReadOnlyList<CommandInfo> All { get; } =
     [
+        new(CheckTcp.CheckTcp.Name, "check a TCP port or Unix socket: connect, send, expect, response time (Mackerel)", CheckTcp.CheckTcp.Main),
     ];
 }

@@ -1,0 +1,388 @@
+using System.CommandLine;
+using System.Diagnostics;
+using System.Globalization;
+using System.Text;
+using System.Text.RegularExpressions;
+using MetaCheck.Checks.Framework;
+using MetaCheck.Core;
+
+namespace MetaCheck.Checks.CheckTcp;
+
+/// <summary>A protocol preset chosen with --service; explicit options win over its values.</summary>
+public sealed record ServicePreset(int Port, string? Send, string ExpectPattern, string? Quit, bool Ssl);
+
+/// <summary>Everything one probe needs, after presets, escapes and the quit CRLF were applied.</summary>
+public sealed record TcpSettings
+{
+    public string Name { get; init; } = "TCP";
+    public string Hostname { get; init; } = "";
+    public int Port { get; init; }
+    public string? UnixSocket { get; init; }
+    public string Send { get; init; } = "";
+    public Regex? Expect { get; init; }
+    public string Quit { get; init; } = "";
+    public bool Ssl { get; init; }
+    public bool NoCheckCertificate { get; init; }
+    /// <summary>Null: no time limit (-t 0).</summary>
+    public TimeSpan? Timeout { get; init; } = TimeSpan.FromSeconds(10);
+    public int MaxBytes { get; init; }
+    public TimeSpan Delay { get; init; }
+    public double Warning { get; init; }
+    public double Critical { get; init; }
+    public bool ErrorWarning { get; init; }
+    public bool ExpectClosed { get; init; }
+    public bool NoResponseTimeOnSuccess { get; init; }
+    public IReadOnlyDictionary<Status, Status> StatusAs { get; init; } = new Dictionary<Status, Status>();
+}
+
+/// <summary>A network step failed (connect, TLS, write, read): CRITICAL, or WARNING with -W.</summary>
+public sealed class ProbeException(string message) : Exception(message);
+
+/// <summary>
+/// Mackerel's check-tcp: connect to a TCP port or Unix socket (optionally over TLS), optionally send a
+/// string, match the answer against a regex, send a quit string, and grade the response time.
+/// </summary>
+public static class CheckTcp
+{
+    public const string Name = "check-tcp";
+
+    /// <summary>go-flags' read buffer when -m is not given.</summary>
+    public const int DefaultReadChunk = 32 * 1024;
+
+    public const int MaxBytesLimit = 64 * 1024 * 1024;
+
+    public static IReadOnlyDictionary<string, ServicePreset> Services { get; } = new Dictionary<string, ServicePreset>(StringComparer.Ordinal)
+    {
+        ["FTP"] = new(21, null, @"^220", "QUIT", false),
+        ["POP"] = new(110, null, @"^\+OK", "QUIT", false),
+        ["SPOP"] = new(995, null, @"^\+OK", "QUIT", true),
+        ["IMAP"] = new(143, null, @"^\* OK", "a1 LOGOUT", false),
+        ["SIMAP"] = new(993, null, @"^\* OK", "a1 LOGOUT", true),
+        ["SMTP"] = new(25, null, @"^220", "QUIT", false),
+        ["SSMTP"] = new(465, null, @"^220", "QUIT", true),
+        ["GEARMAN"] = new(7003, "version\n", @"\A[0-9]+\.[0-9]+\n\z", null, false),
+    };
+
+    public static int Main(string[] args) => Main(args, PluginContext.System());
+
+    public static int Main(string[] args, PluginContext context)
+    {
+        var service = new Option<string?>("--service") { Description = "Preset: FTP, POP, SPOP, IMAP, SIMAP, SMTP, SSMTP or GEARMAN (any case).", HelpName = "name" };
+        var hostname = new Option<string?>("-H", "--hostname") { Description = "Host name or IP address (IPv6 literals as is: -H ::1). Default: the local host.", HelpName = "host" };
+        var port = Opt.OptionalInt("-p", "Port number.", 1, 65535, "--port");
+        var send = new Option<string?>("-s", "--send") { Description = "String to send after connecting (nothing is appended).", HelpName = "string" };
+        var expect = new Option<string?>("-e", "--expect-pattern") { Description = "Regular expression the response must match.", HelpName = "regex" };
+        var quit = new Option<string?>("-q", "--quit") { Description = "String sent before closing; CRLF is appended unless -E.", HelpName = "string" };
+        var ssl = Opt.Flag("-S", "Use TLS.", "--ssl");
+        var noCheck = Opt.Flag("--no-check-certificate", "With TLS, accept any server certificate.");
+        var unixSock = new Option<string?>("-U", "--unix-sock") { Description = "Connect to this Unix domain socket instead of TCP.", HelpName = "path" };
+        var timeout = Seconds("-t", "Seconds allowed for connecting (with TLS handshake), for each write and for reading (0 = no limit).", 10, "--timeout");
+        var maxBytes = Opt.OptionalInt("-m", "Read at most this many bytes of the response.", 0, MaxBytesLimit, "--maxbytes");
+        var delay = Seconds("-d", "Seconds to wait before connecting (counted in the response time).", 0, "--delay");
+        var warning = Seconds("-w", "WARNING when the response time is greater than this many seconds (0 = off).", 0, "--warning");
+        var critical = Seconds("-c", "CRITICAL when the response time is greater than this many seconds (0 = off).", 0, "--critical");
+        var escape = Opt.Flag("-E", @"Interpret \n, \r, \t and \\ in the send and quit strings; no CRLF is appended to quit.", "--escape");
+        var errorWarning = Opt.Flag("-W", "Connection, I/O and response failures are WARNING instead of CRITICAL.", "--error-warning");
+        var expectClosed = Opt.Flag("-C", "Expect the port to be closed: OK when the connection fails, otherwise CRITICAL (WARNING with -W).", "--expect-closed");
+        var noResTime = Opt.Flag("--no-restime-success-msg", "On OK, say 'Response time faster than <threshold> seconds' instead of the measured time.");
+        var statusAs = new Option<string?>("--status-as") { Description = "Remap the final status, e.g. warning=critical,unknown=ok.", HelpName = "from=to,..." };
+        var definition = Cli.Define(Name,
+            "Check a TCP port or Unix socket: connect, optionally send, expect and quit, and grade the response time. Example: check-tcp -H db1 -p 3306 -w 1 -c 3",
+            service, hostname, port, send, expect, quit, ssl, noCheck, unixSock, timeout, maxBytes, delay, warning, critical,
+            escape, errorWarning, expectClosed, noResTime, statusAs);
+        return Plugin.Check(definition, args, context, parsed =>
+        {
+            var settings = Prepare(new RawOptions
+            {
+                Service = parsed.GetValue(service),
+                Hostname = parsed.GetValue(hostname),
+                Port = parsed.GetValue(port),
+                Send = parsed.GetValue(send),
+                ExpectPattern = parsed.GetValue(expect),
+                Quit = parsed.GetValue(quit),
+                Ssl = parsed.GetValue(ssl),
+                NoCheckCertificate = parsed.GetValue(noCheck),
+                UnixSocket = parsed.GetValue(unixSock),
+                Timeout = parsed.GetValue(timeout) ?? 10,
+                MaxBytes = parsed.GetValue(maxBytes) ?? 0,
+                Delay = parsed.GetValue(delay) ?? 0,
+                Warning = parsed.GetValue(warning) ?? 0,
+                Critical = parsed.GetValue(critical) ?? 0,
+                Escape = parsed.GetValue(escape),
+                ErrorWarning = parsed.GetValue(errorWarning),
+                ExpectClosed = parsed.GetValue(expectClosed),
+                NoResponseTimeOnSuccess = parsed.GetValue(noResTime),
+                StatusAs = parsed.GetValue(statusAs),
+            });
+            return Run(settings);
+        });
+    }
+
+    /// <summary>The options as given on the command line (before presets and escapes).</summary>
+    public sealed record RawOptions
+    {
+        public string? Service { get; init; }
+        public string? Hostname { get; init; }
+        public int? Port { get; init; }
+        public string? Send { get; init; }
+        public string? ExpectPattern { get; init; }
+        public string? Quit { get; init; }
+        public bool Ssl { get; init; }
+        public bool NoCheckCertificate { get; init; }
+        public string? UnixSocket { get; init; }
+        public double Timeout { get; init; } = 10;
+        public int MaxBytes { get; init; }
+        public double Delay { get; init; }
+        public double Warning { get; init; }
+        public double Critical { get; init; }
+        public bool Escape { get; init; }
+        public bool ErrorWarning { get; init; }
+        public bool ExpectClosed { get; init; }
+        public bool NoResponseTimeOnSuccess { get; init; }
+        public string? StatusAs { get; init; }
+    }
+
+    /// <summary>
+    /// Applies the --service preset (empty options take its values), then -E or the quit CRLF, then
+    /// compiles the pattern. A bad service, pattern or mapping, or no port, is a usage error.
+    /// </summary>
+    public static TcpSettings Prepare(RawOptions o)
+    {
+        string name = "TCP";
+        int port = o.Port ?? 0;
+        string send = o.Send ?? "", pattern = o.ExpectPattern ?? "", quit = o.Quit ?? "";
+        bool ssl = o.Ssl;
+        if (!string.IsNullOrEmpty(o.Service))
+        {
+            name = o.Service.ToUpperInvariant();
+            if (!Services.TryGetValue(name, out var preset))
+                throw new UsageException($"unknown service '{o.Service}' (known: {string.Join(", ", Services.Keys)})");
+            if (port == 0) port = preset.Port;
+            if (send.Length == 0) send = preset.Send ?? "";
+            if (pattern.Length == 0) pattern = preset.ExpectPattern;
+            if (quit.Length == 0) quit = preset.Quit ?? "";
+            ssl |= preset.Ssl;
+        }
+        var unix = string.IsNullOrEmpty(o.UnixSocket) ? null : o.UnixSocket;
+        if (unix is null && port == 0) throw new UsageException("give -p PORT, --service NAME or -U SOCKET");
+        if (o.Escape)
+        {
+            send = Unescape(send);
+            quit = Unescape(quit);
+        }
+        else if (quit.Length > 0)
+        {
+            quit += "\r\n";
+        }
+        return new TcpSettings
+        {
+            Name = name,
+            Hostname = o.Hostname ?? "",
+            Port = port,
+            UnixSocket = unix,
+            Send = send,
+            Expect = pattern.Length == 0 ? null : CompileExpect(pattern),
+            Quit = quit,
+            Ssl = ssl,
+            NoCheckCertificate = o.NoCheckCertificate,
+            Timeout = o.Timeout > 0 ? TimeSpan.FromSeconds(o.Timeout) : null,
+            MaxBytes = o.MaxBytes,
+            Delay = TimeSpan.FromSeconds(o.Delay),
+            Warning = o.Warning,
+            Critical = o.Critical,
+            ErrorWarning = o.ErrorWarning,
+            ExpectClosed = o.ExpectClosed,
+            NoResponseTimeOnSuccess = o.NoResponseTimeOnSuccess,
+            StatusAs = ParseStatusAs(o.StatusAs ?? ""),
+        };
+    }
+
+    /// <summary>
+    /// The expect pattern, matched in linear time as Go's RE2 does (no backtracking blow-ups on hostile
+    /// banners). RE2's `(?P&lt;name&gt;` group syntax is accepted.
+    /// </summary>
+    public static Regex CompileExpect(string pattern)
+    {
+        try
+        {
+            return new Regex(pattern.Replace("(?P<", "(?<", StringComparison.Ordinal),
+                RegexOptions.NonBacktracking | RegexOptions.CultureInvariant);
+        }
+        catch (RegexParseException e)
+        {
+            throw new UsageException($"-e: invalid regular expression '{Opt.Shorten(pattern)}': {Words(e.Error.ToString())} at offset {e.Offset}");
+        }
+        catch (NotSupportedException)
+        {
+            throw new UsageException($"-e: '{Opt.Shorten(pattern)}' uses backreferences, lookaround or other constructs RE2 (and this check) do not support");
+        }
+    }
+
+    /// <summary>`InsufficientClosingParentheses` → `insufficient closing parentheses` (AOT builds carry no message texts).</summary>
+    private static string Words(string identifier)
+    {
+        var sb = new StringBuilder();
+        foreach (char c in identifier)
+        {
+            if (char.IsUpper(c) && sb.Length > 0) sb.Append(' ');
+            sb.Append(char.ToLowerInvariant(c));
+        }
+        return sb.ToString();
+    }
+
+    /// <summary>-E: `\n`, `\r`, `\t` and `\\` become the characters; any other backslash pair is kept as is.</summary>
+    public static string Unescape(string text)
+    {
+        var sb = new StringBuilder(text.Length);
+        for (int i = 0; i < text.Length; i++)
+        {
+            char c = text[i];
+            if (c != '\\' || i + 1 >= text.Length)
+            {
+                sb.Append(c);
+                continue;
+            }
+            char next = text[++i];
+            sb.Append(next switch
+            {
+                'n' => "\n",
+                'r' => "\r",
+                't' => "\t",
+                '\\' => "\\",
+                _ => "\\" + next,
+            });
+        }
+        return sb.ToString();
+    }
+
+    /// <summary>`warning=critical,unknown=ok`: names in any case; a status mapped twice is an error; "" = none.</summary>
+    public static IReadOnlyDictionary<Status, Status> ParseStatusAs(string text)
+    {
+        var map = new Dictionary<Status, Status>();
+        if (text.Length == 0) return map;
+        foreach (var pair in text.Split(','))
+        {
+            var parts = pair.Split('=');
+            if (parts.Length != 2 || !TryStatusName(parts[0], out var from) || !TryStatusName(parts[1], out var to))
+                throw new UsageException($"--status-as takes from=to pairs of ok, warning, critical, unknown separated by commas, got '{Opt.Shorten(pair)}'");
+            if (!map.TryAdd(from, to))
+                throw new UsageException($"--status-as maps {StatusNames.Word(from).ToLowerInvariant()} twice");
+        }
+        return map;
+    }
+
+    private static bool TryStatusName(string text, out Status status)
+    {
+        status = text.Trim().ToUpperInvariant() switch
+        {
+            "OK" => Status.Ok,
+            "WARNING" => Status.Warning,
+            "CRITICAL" => Status.Critical,
+            "UNKNOWN" => Status.Unknown,
+            _ => (Status)(-1),
+        };
+        return (int)status >= 0;
+    }
+
+    /// <summary>Runs the probe and turns its outcome into the checkers line (after --status-as).</summary>
+    public static CheckResult Run(TcpSettings s)
+    {
+        Status status;
+        string message;
+        try
+        {
+            (status, message) = Probe(s);
+        }
+        catch (Exception e) when (e is not UsageException)
+        {
+            // A failure of the runtime itself (no IPv6 stack, no OpenSSL, ...): never a stack trace.
+            (status, message) = (Status.Unknown, $"internal error: {e.GetType().Name}");
+        }
+        if (s.StatusAs.TryGetValue(status, out var mapped)) status = mapped;
+        return CheckResult.Checkers(status, message, s.Name);
+    }
+
+    private static (Status, string) Probe(TcpSettings s)
+    {
+        var failure = s.ErrorWarning ? Status.Warning : Status.Critical;
+        if (s.Ssl) TcpTls.WarmUp();
+        var clock = Stopwatch.StartNew();
+        if (s.Delay > TimeSpan.Zero) Thread.Sleep(s.Delay);
+        Stream stream;
+        try
+        {
+            stream = TcpProbe.Connect(s);
+        }
+        catch (ProbeException e)
+        {
+            return s.ExpectClosed ? (Status.Ok, ClosedMessage(s)) : (failure, e.Message);
+        }
+        using (stream)
+        {
+            if (s.ExpectClosed) return (failure, OpenMessage(s));
+            try
+            {
+                string response = "";
+                if (s.Send.Length > 0) TcpProbe.Write(stream, s.Send, s);
+                if (s.Expect is not null)
+                {
+                    response = TcpProbe.Slurp(stream, s);
+                    if (!s.Expect.IsMatch(response)) return (failure, "Unexpected response from host/socket: " + response);
+                }
+                if (s.Quit.Length > 0) TcpProbe.Write(stream, s.Quit, s);
+                double elapsed = clock.Elapsed.TotalSeconds;
+                return Grade(s, elapsed, response);
+            }
+            catch (ProbeException e)
+            {
+                return (failure, e.Message);
+            }
+        }
+    }
+
+    /// <summary>Thresholds are strict (greater than); critical wins; 0 disables a threshold.</summary>
+    public static (Status, string) Grade(TcpSettings s, double elapsed, string response)
+    {
+        var status = Status.Ok;
+        if (s.Warning > 0 && elapsed > s.Warning) status = Status.Warning;
+        if (s.Critical > 0 && elapsed > s.Critical) status = Status.Critical;
+        var msg = new StringBuilder();
+        if (s.NoResponseTimeOnSuccess && status == Status.Ok)
+        {
+            double threshold = s.Warning > 0 ? s.Warning : s.Critical;
+            if (threshold > 0) msg.Append("Response time faster than ").Append(threshold.ToString(CultureInfo.InvariantCulture)).Append(" seconds on");
+        }
+        else
+        {
+            msg.Append(elapsed.ToString("F3", CultureInfo.InvariantCulture)).Append(" seconds response time on");
+        }
+        if (s.Hostname.Length > 0) msg.Append(' ').Append(s.Hostname);
+        if (s.Port > 0) msg.Append(" port ").Append(s.Port.ToString(CultureInfo.InvariantCulture));
+        if (response.Length > 0) msg.Append(" [").Append(response.Trim('\r', '\n')).Append(']');
+        return (status, msg.ToString());
+    }
+
+    public static string ClosedMessage(TcpSettings s) => s.UnixSocket is { } path
+        ? $"Verified that the socket is closed. (unix-sock={path})"
+        : $"Verified that the port is closed. (port={s.Port})";
+
+    public static string OpenMessage(TcpSettings s) => s.UnixSocket is { } path
+        ? $"The socket is open, but it was expected to be closed. (unix-sock={path})"
+        : $"The port is open, but it was expected to be closed. (port={s.Port})";
+
+    /// <summary>Seconds as a non-negative decimal number (`10`, `0.5`); null when not given.</summary>
+    private static Option<double?> Seconds(string name, string description, double defaultValue, params string[] aliases) => new(name, aliases)
+    {
+        Description = defaultValue > 0 ? $"{description} Default: {defaultValue}." : description,
+        HelpName = "seconds",
+        CustomParser = r =>
+        {
+            var text = r.Tokens.Count > 0 ? r.Tokens[0].Value : "";
+            if (double.TryParse(text, NumberStyles.AllowDecimalPoint | NumberStyles.AllowLeadingWhite | NumberStyles.AllowTrailingWhite,
+                    CultureInfo.InvariantCulture, out var value) && double.IsFinite(value) && value <= 1e6)
+                return value;
+            r.AddError($"{name} takes a number of seconds from 0 to 1000000 (10, 0.5), got '{Opt.Shorten(text)}'");
+            return null;
+        },
+    };
+}

@@ -1,0 +1,181 @@
+using System.Globalization;
+using System.Net;
+using System.Net.Sockets;
+using System.Text;
+
+namespace MetaCheck.Checks.CheckTcp;
+
+/// <summary>
+/// The socket steps of check-tcp. Each step has its own time limit, as in the original: connecting
+/// (including the TLS handshake), each write, and the whole read. Failures become one clear line.
+/// </summary>
+internal static class TcpProbe
+{
+    public static Stream Connect(TcpSettings s)
+    {
+        using var limit = Limit(s.Timeout);
+        if (s.UnixSocket is { } path) return ConnectUnix(path, s, limit.Token);
+
+        var host = s.Hostname;
+        var bare = host.Length > 2 && host[0] == '[' && host[^1] == ']' ? host[1..^1] : host;
+        IPAddress[] addresses;
+        bool named = false;
+        if (bare.Length == 0) addresses = [IPAddress.Loopback, IPAddress.IPv6Loopback];
+        else if (IPAddress.TryParse(bare, out var literal)) addresses = [literal];
+        else
+        {
+            named = true;
+            try
+            {
+                addresses = Dns.GetHostAddressesAsync(bare, limit.Token).GetAwaiter().GetResult();
+            }
+            catch (SocketException e)
+            {
+                throw new ProbeException($"cannot resolve host '{bare}': {Reason(e)}");
+            }
+            catch (OperationCanceledException)
+            {
+                throw new ProbeException($"cannot resolve host '{bare}': timed out after {Secs(s.Timeout)} seconds");
+            }
+            if (addresses.Length == 0) throw new ProbeException($"cannot resolve host '{bare}': no addresses");
+        }
+
+        ProbeException? first = null;
+        foreach (var address in addresses)
+        {
+            var display = named ? $"{JoinHostPort(bare, s.Port)} ({address})" : JoinHostPort(address.ToString(), s.Port);
+            Socket? socket = null;
+            try
+            {
+                socket = new Socket(address.AddressFamily, SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
+                socket.ConnectAsync(new IPEndPoint(address, s.Port), limit.Token).AsTask().GetAwaiter().GetResult();
+            }
+            catch (SocketException e)
+            {
+                socket?.Dispose();
+                first ??= new ProbeException($"connect to {display}: {Reason(e)}");
+                continue;
+            }
+            catch (OperationCanceledException)
+            {
+                socket?.Dispose();
+                throw new ProbeException($"connect to {display}: timed out after {Secs(s.Timeout)} seconds");
+            }
+            var stream = new NetworkStream(socket, ownsSocket: true);
+            if (!s.Ssl) return stream;
+            var tlsName = bare.Length == 0 ? "localhost" : bare;
+            return TcpTls.Handshake(stream, tlsName, s.NoCheckCertificate, display, s.Timeout, limit.Token);
+        }
+        throw first!;
+    }
+
+    private static Stream ConnectUnix(string path, TcpSettings s, CancellationToken token)
+    {
+        var display = $"unix socket {path}";
+        var socket = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
+        try
+        {
+            socket.ConnectAsync(new UnixDomainSocketEndPoint(path), token).AsTask().GetAwaiter().GetResult();
+        }
+        catch (SocketException e)
+        {
+            socket.Dispose();
+            var reason = File.Exists(path) || Directory.Exists(path) ? Reason(e) : "no such file or directory";
+            throw new ProbeException($"connect to {display}: {reason}");
+        }
+        catch (OperationCanceledException)
+        {
+            socket.Dispose();
+            throw new ProbeException($"connect to {display}: timed out after {Secs(s.Timeout)} seconds");
+        }
+        catch (ArgumentException e)
+        {
+            socket.Dispose();
+            throw new ProbeException($"connect to {display}: {e.Message.Split('\n')[0]}");
+        }
+        var stream = new NetworkStream(socket, ownsSocket: true);
+        return s.Ssl ? TcpTls.Handshake(stream, s.Hostname.Length == 0 ? "localhost" : s.Hostname, s.NoCheckCertificate, display, s.Timeout, token) : stream;
+    }
+
+    public static void Write(Stream stream, string text, TcpSettings s)
+    {
+        using var limit = Limit(s.Timeout);
+        try
+        {
+            stream.WriteAsync(Encoding.UTF8.GetBytes(text), limit.Token).AsTask().GetAwaiter().GetResult();
+        }
+        catch (OperationCanceledException)
+        {
+            throw new ProbeException($"write to {Peer(s)}: timed out after {Secs(s.Timeout)} seconds");
+        }
+        catch (Exception e) when (e is IOException or SocketException or ObjectDisposedException)
+        {
+            throw new ProbeException($"write to {Peer(s)}: {Reason(e)}");
+        }
+    }
+
+    /// <summary>
+    /// Reads chunks of -m bytes (32 KiB without -m) until a read returns less than a full chunk, -m
+    /// bytes have arrived, or the peer closes. One time limit covers the whole read.
+    /// </summary>
+    public static string Slurp(Stream stream, TcpSettings s)
+    {
+        using var limit = Limit(s.Timeout);
+        int chunk = s.MaxBytes > 0 ? s.MaxBytes : CheckTcp.DefaultReadChunk;
+        var buffer = new byte[chunk];
+        using var received = new MemoryStream();
+        try
+        {
+            while (true)
+            {
+                int n = stream.ReadAsync(buffer, limit.Token).AsTask().GetAwaiter().GetResult();
+                if (n == 0) break;
+                received.Write(buffer, 0, n);
+                if (n < chunk || (s.MaxBytes > 0 && received.Length >= s.MaxBytes)) break;
+            }
+        }
+        catch (OperationCanceledException)
+        {
+            throw new ProbeException($"read from {Peer(s)}: timed out after {Secs(s.Timeout)} seconds");
+        }
+        catch (Exception e) when (e is IOException or SocketException or ObjectDisposedException)
+        {
+            throw new ProbeException($"read from {Peer(s)}: {Reason(e)}");
+        }
+        return Encoding.UTF8.GetString(received.GetBuffer(), 0, (int)received.Length);
+    }
+
+    /// <summary>`host:port`, with brackets around an IPv6 literal (`[::1]:8080`).</summary>
+    public static string JoinHostPort(string host, int port) =>
+        host.Contains(':') && !host.StartsWith('[') ? $"[{host}]:{port}" : $"{host}:{port}";
+
+    private static string Peer(TcpSettings s) => s.UnixSocket is { } path
+        ? $"unix socket {path}"
+        : JoinHostPort(s.Hostname.Length == 0 ? "localhost" : s.Hostname, s.Port);
+
+    private static CancellationTokenSource Limit(TimeSpan? timeout) =>
+        timeout is { } t ? new CancellationTokenSource(t) : new CancellationTokenSource();
+
+    public static string Secs(TimeSpan? timeout) => (timeout ?? TimeSpan.Zero).TotalSeconds.ToString(CultureInfo.InvariantCulture);
+
+    /// <summary>The OS error text, lower-cased like the C library's (`connection refused`).</summary>
+    public static string Reason(Exception e)
+    {
+        SocketException? socketError = null;
+        for (var x = e; x is not null && socketError is null; x = x.InnerException) socketError = x as SocketException;
+        // AOT builds carry resource keys instead of exception texts: only the OS's own texts are shown.
+        if (socketError is null) return e is ObjectDisposedException or EndOfStreamException ? "connection closed" : $"I/O error ({e.GetType().Name})";
+        var text = socketError.SocketErrorCode switch
+        {
+            SocketError.ConnectionRefused => "connection refused",
+            SocketError.ConnectionReset => "connection reset by peer",
+            SocketError.Shutdown => "broken pipe",
+            SocketError.TimedOut => "timed out",
+            SocketError.HostUnreachable => "no route to host",
+            SocketError.NetworkUnreachable => "network is unreachable",
+            _ => socketError.Message,
+        };
+        text = text.Split('\n')[0].Trim().TrimEnd('.');
+        return text.Length > 1 && char.IsUpper(text[0]) && !char.IsUpper(text[1]) ? char.ToLowerInvariant(text[0]) + text[1..] : text;
+    }
+}
