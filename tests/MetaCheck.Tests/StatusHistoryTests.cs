@@ -56,12 +56,13 @@ public sealed class StatusHistoryTests : IDisposable
         }
         var text = _box.Run("metacheck", "history", "test -e");
         text.Exit.Should().Be(0);
-        text.Lines[0].Should().MatchRegex(@"^[0-9a-f]{8}  delay-checker -- sh -c 'test -e ");
-        text.Lines[1].Should().StartWith("  timeline .sCC.   ");
-        text.Lines.Skip(2).Where(l => l.Length > 0).Should().HaveCount(5);
-        text.Lines[3].Should().MatchRegex(@"exit 2 +OK suppressed +DelayWarn\(1/2\): down$");
+        text.Lines[0].Should().StartWith("timelines run oldest to newest: . ok  s failure suppressed");
+        text.Lines[2].Should().MatchRegex(@"^[0-9a-f]{8}  delay-checker -- sh -c 'test -e ");
+        text.Lines[3].Should().Be("  timeline .sCC.");
+        text.Lines.Skip(4).Where(l => l.Length > 0).Should().HaveCount(5);
+        text.Lines[5].Should().MatchRegex(@"exit 2 +OK suppressed +DelayWarn\(1/2\): down$");
 
-        var id = text.Lines[0][..8];
+        var id = text.Lines[2][..8];
         var json = JsonDocument.Parse(_box.Run("metacheck", "history", "--json", "--limit", "2", id).Stdout).RootElement;
         var runs = json[0].GetProperty("runs").EnumerateArray().ToList();
         runs.Should().HaveCount(2);
