@@ -7,5 +7,7 @@ public static class NetworkCommands
 {
     public static IReadOnlyList<CommandInfo> All { get; } =
     [
+        new(CheckDnsRr.CheckDnsRr.Name, "count the A records of a name (kazeburo)", CheckDnsRr.CheckDnsRr.Main),
+        new(CheckResolver.CheckResolver.Name, "time the DNS lookup of a name (kazeburo)", CheckResolver.CheckResolver.Main),
     ];
 }
