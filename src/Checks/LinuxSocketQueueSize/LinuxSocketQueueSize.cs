@@ -1,0 +1,160 @@
+using System.CommandLine;
+using System.Net;
+using System.Net.Sockets;
+using MetaCheck.Checks.Framework;
+using MetaCheck.Core;
+
+namespace MetaCheck.Checks.LinuxSocketQueueSize;
+
+/// <summary>What the kernel's socket table says about one listening socket.</summary>
+/// <param name="SynQueue">Connections still in the handshake (SYN_RECV entries on the listener's address and port).</param>
+/// <param name="AcceptQueue">Completed connections waiting for accept(): rx_queue of the LISTEN entry.</param>
+public readonly record struct QueueSizes(long SynQueue, long AcceptQueue, bool Listening);
+
+/// <summary>
+/// ryuichi1208's mackerel-plugin-linux-socket-queue-size: SYN and accept queue of one TCP listener, from
+/// /proc/net/tcp (IPv4) or /proc/net/tcp6 (IPv6).
+/// </summary>
+public static class LinuxSocketQueueSize
+{
+    public const string Name = "mackerel-plugin-linux-socket-queue-size";
+
+    private const byte Listen = 0x0A, SynRecv = 0x03;
+
+    public static int Main(string[] args) => Main(args, PluginContext.System());
+
+    public static int Main(string[] args, PluginContext context)
+    {
+        var ip = Opt.Text("--ip", "Address the listener is bound to (IPv4 or IPv6; localhost = 127.0.0.1; 0.0.0.0 or :: for a wildcard listener).", "-i");
+        var port = Opt.OptionalInt("--port", "Port the listener is bound to.", 1, 65535, "-p");
+        var prefix = new Option<string?>("--prefix") { Description = "Graph key prefix: names are <prefix>-socket-queue.*" };
+        var definition = Cli.Define(Name, "SYN queue and accept queue of one TCP listening socket. Example: --ip 0.0.0.0 --port 80 --prefix nginx", ip, port, prefix);
+        return Plugin.Metrics(definition, args, context,
+            parsed => Define(parsed.GetValue(prefix) ?? "").Definitions(),
+            parsed =>
+            {
+                var address = ParseAddress(parsed.GetValue(ip) ?? throw new UsageException("--ip is required"));
+                int p = parsed.GetValue(port) ?? throw new UsageException("--port is required");
+                var path = context.Paths.Proc(address.AddressFamily == AddressFamily.InterNetworkV6 ? "net/tcp6" : "net/tcp");
+                var sizes = Scan(ReadBytes(path), address.GetAddressBytes(), p);
+                return Define(parsed.GetValue(prefix) ?? "").Collect(context, args, new Dictionary<string, double>
+                {
+                    ["syn-queue"] = sizes.SynQueue,
+                    ["accept-queue"] = sizes.AcceptQueue,
+                });
+            });
+    }
+
+    public static GoMackerelPlugin Define(string prefix) => new(Name, null,
+    [
+        new GoGraph($"{prefix}-socket-queue", prefix, "integer", [new GoMetric("syn-queue", "syn-queue"), new GoMetric("accept-queue", "accept-queue")]),
+    ]);
+
+    public static IPAddress ParseAddress(string text)
+    {
+        if (text == "localhost") return IPAddress.Loopback;
+        if (IPAddress.TryParse(text, out var address) && address.AddressFamily is AddressFamily.InterNetwork or AddressFamily.InterNetworkV6)
+            return address;
+        throw new UsageException($"--ip takes an IPv4 or IPv6 address or localhost, got '{Opt.Shorten(text)}'");
+    }
+
+    private static byte[] ReadBytes(string path)
+    {
+        try
+        {
+            return File.ReadAllBytes(path);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            DataSource.ReadText(path); // throws the usual "cannot read <path>: …" message
+            throw;
+        }
+    }
+
+    /// <summary>
+    /// One pass over a /proc/net/tcp or tcp6 table without allocating. The LISTEN entry on
+    /// <paramref name="address"/>:<paramref name="port"/> gives the accept queue (its rx_queue; the last one
+    /// wins); SYN_RECV entries on that port whose local address is <paramref name="address"/> (any address for
+    /// a wildcard listener) are counted as the SYN queue. Lines that do not look like table rows are skipped.
+    /// </summary>
+    public static QueueSizes Scan(ReadOnlySpan<byte> table, ReadOnlySpan<byte> address, int port)
+    {
+        bool wildcard = !address.ContainsAnyExcept((byte)0);
+        long syn = 0, accept = 0;
+        bool listening = false;
+        while (table.Length > 0)
+        {
+            int nl = table.IndexOf((byte)'\n');
+            var line = nl < 0 ? table : table[..nl];
+            table = nl < 0 ? [] : table[(nl + 1)..];
+
+            if (!NextToken(ref line, out _)) continue;                   // "sl:"
+            if (!NextToken(ref line, out var local)) continue;           // local address:port
+            if (!NextToken(ref line, out _)) continue;                   // remote address:port
+            if (!NextToken(ref line, out var st) || st.Length != 2) continue;
+            if (!TryHex(st, out var state) || state is not (Listen or SynRecv)) continue;
+            int colon = local.IndexOf((byte)':');
+            if (colon != address.Length * 2 || !TryHex(local[(colon + 1)..], out var localPort) || localPort != port) continue;
+            var hexAddress = local[..colon];
+            if (state == SynRecv)
+            {
+                if (wildcard || SameAddress(hexAddress, address)) syn++;
+                continue;
+            }
+            if (!SameAddress(hexAddress, address) || !NextToken(ref line, out var queues)) continue;
+            int qc = queues.IndexOf((byte)':');
+            if (qc < 0 || !TryHex(queues[(qc + 1)..], out var rx)) continue;
+            accept = rx;
+            listening = true;
+        }
+        return new QueueSizes(syn, accept, listening);
+    }
+
+    private static bool NextToken(ref ReadOnlySpan<byte> line, out ReadOnlySpan<byte> token)
+    {
+        int start = line.IndexOfAnyExcept((byte)' ', (byte)'\t');
+        if (start < 0) { token = default; return false; }
+        line = line[start..];
+        int end = line.IndexOfAny((byte)' ', (byte)'\t');
+        if (end < 0) end = line.Length;
+        token = line[..end];
+        line = line[end..];
+        return true;
+    }
+
+    /// <summary>
+    /// The kernel prints the address as 32-bit words in host byte order: on a little-endian host each group of
+    /// 8 hex digits is the word's bytes reversed.
+    /// </summary>
+    private static bool SameAddress(ReadOnlySpan<byte> hex, ReadOnlySpan<byte> address)
+    {
+        for (int i = 0; i < address.Length; i++)
+        {
+            int at = BitConverter.IsLittleEndian ? (i / 4 * 8) + ((3 - (i % 4)) * 2) : i * 2;
+            int hi = HexDigit(hex[at]), lo = HexDigit(hex[at + 1]);
+            if (hi < 0 || lo < 0 || ((hi << 4) | lo) != address[i]) return false;
+        }
+        return true;
+    }
+
+    private static bool TryHex(ReadOnlySpan<byte> hex, out long value)
+    {
+        value = 0;
+        if (hex.Length is 0 or > 15) return false;
+        foreach (var c in hex)
+        {
+            int d = HexDigit(c);
+            if (d < 0) return false;
+            value = (value << 4) | (uint)d;
+        }
+        return true;
+    }
+
+    private static int HexDigit(byte c) => c switch
+    {
+        >= (byte)'0' and <= (byte)'9' => c - '0',
+        >= (byte)'A' and <= (byte)'F' => c - 'A' + 10,
+        >= (byte)'a' and <= (byte)'f' => c - 'a' + 10,
+        _ => -1,
+    };
+}
