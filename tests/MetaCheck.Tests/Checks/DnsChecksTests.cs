@@ -134,6 +134,113 @@ public sealed class DnsChecksTests : IDisposable
         var alert = _box.Run("delay-checker", args);
         (alert.Exit, alert.Stdout).Should().Be((2, "DelayNG(2/2): CRITICAL: 3 dns-rr hosts found < 4\n"));
     }
+
+    private static string[] Names(CmdResult r) => r.Lines.Select(l => l.Split('\t')[0]).ToArray();
+
+    private static Dictionary<string, string> Values(CmdResult r) =>
+        r.Lines.Select(l => l.Split('\t')).ToDictionary(f => f[0], f => f[1]);
+
+    [Fact]
+    public void Dns_lookup_reports_response_time_percentiles_in_whole_milliseconds()
+    {
+        var r = _box.Run("mackerel-plugin-dns-lookup", "-s", "127.0.0.1", "-p", _dns.Port.ToString(), "-d", "three.test", "-n", "20", "--threads", "2");
+        r.Exit.Should().Be(0, r.ToString());
+        Names(r).Should().Equal("responce.min", "responce.max", "responce.avg", "responce.p95", "responce.p99");
+        r.Lines.Should().OnlyContain(l => System.Text.RegularExpressions.Regex.IsMatch(l, @"^responce\.\w+\t\d+\t\d{10}$"));
+        var v = Values(r).ToDictionary(kv => kv.Key["responce.".Length..], kv => long.Parse(kv.Value));
+        v["min"].Should().BeLessThanOrEqualTo(v["avg"]);
+        v["avg"].Should().BeLessThanOrEqualTo(v["max"]);
+        v["p95"].Should().BeLessThanOrEqualTo(v["p99"]);
+        r.Stderr.Should().BeEmpty();
+    }
+
+    [Theory]
+    [InlineData("txt", "txt.test")]
+    [InlineData("ptr", "192.0.2.1")]
+    [InlineData("mx", "mx.test")]
+    [InlineData("a", "big.test")]
+    public void Dns_lookup_asks_each_type(string type, string domain)
+    {
+        var r = _box.Run("mackerel-plugin-dns-lookup", "-s", "127.0.0.1", "-p", _dns.Port.ToString(), "-d", domain, "-t", type, "-n", "2");
+        r.Stderr.Should().BeEmpty($"{type} {domain} is answered");
+        Names(r).Should().HaveCount(5);
+    }
+
+    [Fact]
+    public void Fix_dns_lookup_failures_go_to_stderr_not_into_the_metrics()
+    {
+        var r = _box.Run("mackerel-plugin-dns-lookup", "-s", "127.0.0.1", "-p", _dns.Port.ToString(), "-d", "nothing.test", "-n", "3");
+        r.Exit.Should().Be(0);
+        Values(r).Values.Should().OnlyContain(v => v == "0", "no successful lookup: all five metrics are 0, as in the original");
+        r.Stderr.Should().Contain("nothing.test: NXDOMAIN");
+    }
+
+    [Fact]
+    public void Fix_dns_lookup_meta_mode_does_no_lookups()
+    {
+        _box.Env["MACKEREL_AGENT_PLUGIN_META"] = "1";
+        var r = _box.Run("mackerel-plugin-dns-lookup", "-s", "127.0.0.1", "-p", "9", "-d", "google.com");
+        (r.Exit, r.Stdout).Should().Be((0, "# mackerel-agent-plugin\n" +
+            "{\"graphs\":{\"responce\":{\"label\":\"dns-google-com\",\"unit\":\"float\",\"metrics\":[" +
+            "{\"name\":\"min\",\"label\":\"min\",\"stacked\":false},{\"name\":\"max\",\"label\":\"max\",\"stacked\":false}," +
+            "{\"name\":\"avg\",\"label\":\"avg\",\"stacked\":false},{\"name\":\"p95\",\"label\":\"p95\",\"stacked\":false}," +
+            "{\"name\":\"p99\",\"label\":\"p99\",\"stacked\":false}]}}}\n"));
+    }
+
+    [Theory]
+    [InlineData("-t", "bogus")]
+    [InlineData("--protocol", "sctp")]
+    [InlineData("-p", "70000")]
+    [InlineData("-s", "dns.example")]
+    public void Dns_lookup_bad_values_are_UNKNOWN(string option, string value)
+    {
+        var r = _box.Run("mackerel-plugin-dns-lookup", "-d", "one.test", option, value);
+        r.Exit.Should().Be(3, r.ToString());
+        r.Lines.Should().ContainSingle().Which.Should().StartWith("UNKNOWN: mackerel-plugin-dns-lookup: ");
+    }
+
+    [Fact]
+    public void Dns_lookup_percentile_indexes_follow_the_original()
+    {
+        var twenty = Enumerable.Range(1, 20).Select(i => (long)i).ToList();
+        var s = MetaCheck.Checks.DnsLookup.DnsLookup.Summarise(twenty);
+        // avg 210/20 truncated; p95 at index floor(20*95/100)-1 = 18, p99 at floor(19.8)-1 = 18
+        (s["min"], s["max"], s["avg"], s["p95"], s["p99"]).Should().Be((1, 20, 10, 19, 19));
+        MetaCheck.Checks.DnsLookup.DnsLookup.Summarise([7])["p95"].Should().Be(0, "floor(1*95/100)-1 = -1 gives 0");
+    }
+
+    [Fact]
+    public void Dns_healthcheck_graphs_success_rtt_and_answer_count()
+    {
+        var r = _box.Run("mackerel-plugin-dns-healthcheck", "-s", _dns.Server, "-d", "three.test", "--expect", "192.0.2.32");
+        r.Exit.Should().Be(0, r.ToString());
+        Names(r).Should().Equal("dns-healthcheck.available.success", "dns-healthcheck.rtt.milliseconds", "dns-healthcheck.answers.count");
+        Values(r)["dns-healthcheck.available.success"].Should().Be("1");
+        Values(r)["dns-healthcheck.answers.count"].Should().Be("3");
+        double.Parse(Values(r)["dns-healthcheck.rtt.milliseconds"], System.Globalization.CultureInfo.InvariantCulture).Should().BeGreaterThan(0);
+    }
+
+    [Theory]
+    [InlineData("nothing.test", null, "0", "0", true)]      // NXDOMAIN: answered, so rtt is known
+    [InlineData("three.test", "192.0.2.99", "0", "3", true)] // wrong answer
+    public void Dns_healthcheck_reports_wrong_answers_as_unavailable(string domain, string? expect, string success, string count, bool hasRtt)
+    {
+        string[] args = expect is null ? ["-s", _dns.Server, "-d", domain] : ["-s", _dns.Server, "-d", domain, "-e", expect];
+        var r = _box.Run("mackerel-plugin-dns-healthcheck", args);
+        var v = Values(r);
+        (v["dns-healthcheck.available.success"], v["dns-healthcheck.answers.count"]).Should().Be((success, count));
+        v.ContainsKey("dns-healthcheck.rtt.milliseconds").Should().Be(hasRtt);
+        r.Stderr.Should().NotBeEmpty();
+    }
+
+    [Fact]
+    public void Dns_healthcheck_of_a_silent_server_is_unavailable_without_rtt()
+    {
+        var r = _box.Run("mackerel-plugin-dns-healthcheck", "-s", "127.0.0.1:9", "-d", "one.test", "--timeout", "300", "--metric-key-prefix", "dns-a");
+        r.Exit.Should().Be(0);
+        Names(r).Should().Equal("dns-a.available.success", "dns-a.answers.count");
+        Values(r)["dns-a.available.success"].Should().Be("0");
+    }
 }
 
 /// <summary>The response parser never fails other than with DnsFormatException, whatever it is fed.</summary>
