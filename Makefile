@@ -18,8 +18,12 @@ setup:
 $(BINARY): $(SOURCES) | setup
 	@tfm=$$(BUILD=$(BUILD) scripts/aot-framework.sh); \
 	if [ "$$tfm" != net10.0 ]; then echo "note: .NET 10 NativeAOT runtime pack not available from the package source; building with $$tfm Native AOT"; fi; \
-	dotnet publish src/Host/MetaCheck.csproj -c Release -r linux-x64 -f $$tfm -p:MetaCheckAotFramework=$$tfm \
-	  -o $(RELEASE_DIR) -nologo -clp:NoSummary -v:q | (grep -E 'warning|error' || true)
+	mkdir -p $(BUILD); \
+	if ! dotnet publish src/Host/MetaCheck.csproj -c Release -r linux-x64 -f $$tfm -p:MetaCheckAotFramework=$$tfm \
+	  -o $(RELEASE_DIR) -nologo -clp:NoSummary -v:q >$(BUILD)/publish.log 2>&1; then \
+	  grep -E 'error|warning' $(BUILD)/publish.log | sort -u; echo "release build failed; see $(BUILD)/publish.log"; rm -f $(BINARY); exit 1; \
+	fi; \
+	grep -E 'warning' $(BUILD)/publish.log | sort -u || true
 	@test -x $(BINARY)
 
 release: $(BINARY)

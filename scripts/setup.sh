@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # Installs what the build and the tests need from Debian: real inner checks (monitoring-plugins),
-# SQLite's static library (linked into the binary), GNU time and procps (benchmarks, process tests).
+# SQLite's static library (linked into the binary), GNU time and procps (benchmarks, process tests),
+# kmod (lsmod, for check-iptables), dnsmasq (a real DNS server for the DNS checks' tests).
 # Idempotent: apt is only called when something is missing.
 set -euo pipefail
-packages=(monitoring-plugins-basic libsqlite3-dev time procps iproute2 openssl kmod)
+packages=(monitoring-plugins-basic libsqlite3-dev time procps iproute2 openssl kmod dnsmasq-base)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

@@ -71,11 +71,13 @@ public static class StoreCommands
                     }
                     w.WriteEndArray();
                 });
+            Console.WriteLine("timelines run oldest to newest: . ok  s failure suppressed  r replayed  - skipped  W C U reported failures");
+            Console.WriteLine();
             foreach (var c in matches)
             {
                 var runs = store!.History(c.RowId, n);
                 Console.WriteLine($"{Short(c.Id)}  {c.Wrapper}{(c.Identifier.Length > 0 ? $" --identifier {ShellQuote.Quote(c.Identifier)}" : "")} -- {c.CommandLine}");
-                Console.WriteLine($"  timeline {Timeline(runs)}   (oldest to newest; . ok  s suppressed  r replayed  - skipped  W C U failures)");
+                Console.WriteLine($"  timeline {Timeline(runs)}");
                 foreach (var r in runs)
                 {
                     var when = DateTimeOffset.FromUnixTimeMilliseconds(r.StartedAtMs).ToLocalTime().ToString("yyyy-MM-dd HH:mm:ss");

@@ -65,4 +65,21 @@ public sealed class CheckUptimeTests : IDisposable
         alert.Exit.Should().Be(2);
         alert.Stdout.Should().StartWith("DelayNG(2/2): CRITICAL: ");
     }
+
+    [Fact]
+    public void Works_as_an_inner_command_of_interval_checker()
+    {
+        var first = _box.Run("interval-checker", "--interval", "60", "--", "check-uptime", "-w", "1");
+        first.Stdout.Should().MatchRegex(@"^OK: up \d+ days, [ \d]\d:\d\d\n$");
+        _box.Run("interval-checker", "--interval", "60", "--", "check-uptime", "-w", "1").Stdout.Should().Be(first.Stdout);
+        _box.Run("metacheck", "history", "check-uptime").Stdout.Should().Contain("timeline .r");
+    }
+
+    [Fact]
+    public void Works_as_an_inner_command_of_periodic_checker()
+    {
+        var r = _box.Run("periodic-checker", "--ranges", "00:00-24:00", "--", "check-uptime", "-c", "2000000000");
+        r.Exit.Should().Be(2);
+        r.Stdout.Should().StartWith("CRITICAL: uptime is less than 2000000000 | up ");
+    }
 }

@@ -67,8 +67,9 @@ public sealed class Sandbox : IDisposable
             process.Kill(entireProcessTree: true);
             throw new TimeoutException($"{command} {string.Join(' ', args)} did not finish");
         }
+        var elapsed = clock.Elapsed; // the command's own run time, not how long its leftovers hold the pipes
         process.WaitForExit();
-        return new CmdResult(process.ExitCode, stdout.Result, stderr.Result, clock.Elapsed);
+        return new CmdResult(process.ExitCode, stdout.Result, stderr.Result, elapsed);
     }
 
     /// <summary>Starts a command without waiting (concurrency and signal tests).</summary>

@@ -1,0 +1,88 @@
+using MetaCheck.Tests.Support;
+
+namespace MetaCheck.Tests;
+
+/// <summary>Usage errors are UNKNOWN with one line, for every option of every wrapper; help and dispatch work.</summary>
+public sealed class CommandLineTests : IDisposable
+{
+    private readonly Sandbox _box = new();
+
+    public void Dispose() => _box.Dispose();
+
+    public static TheoryData<string, string, string> BadOptions()
+    {
+        var data = new TheoryData<string, string, string>();
+        var huge = new string('x', 5000);
+        foreach (var wrapper in new[] { "delay-checker", "interval-checker", "periodic-checker" })
+        {
+            foreach (var (option, value) in new[]
+            {
+                ("--timeout", "abc"), ("--timeout", "-1"), ("--timeout", ""), ("--timeout", "1e400"), ("--timeout", "400d"),
+                ("--timeout-status", "BOGUS"), ("--timeout-status", ""), ("--timeout-status", "4"),
+                ("--state-dir", ""), ("--state-dir", huge),
+                ("--keep-runs", "0"), ("--keep-runs", "x"), ("--keep-runs", "99999999999"),
+                ("--bogus", "1"),
+            })
+                data.Add(wrapper, option, value);
+        }
+        foreach (var (option, value) in new[] { ("--identifier", ""), ("--identifier", huge), ("--within", "0"), ("--within", "x"), ("-c", "1.5") })
+            data.Add("delay-checker", option, value);
+        foreach (var (option, value) in new[] { ("--identifier", ""), ("--interval", "x"), ("--interval", "") })
+            data.Add("interval-checker", option, value);
+        foreach (var (option, value) in new[] { ("--ranges", huge), ("--tz", ""), ("--tz", "Mars/Olympus") })
+            data.Add("periodic-checker", option, value);
+        return data;
+    }
+
+    [Theory]
+    [MemberData(nameof(BadOptions))]
+    public void A_bad_value_is_one_UNKNOWN_line_and_the_check_is_not_run(string wrapper, string option, string value)
+    {
+        var count = _box.PathOf("count");
+        var r = _box.Run(wrapper, option, value, "--", Installed.Dummy, $"count={count}");
+        r.Exit.Should().Be(3, r.ToString());
+        r.Lines.Should().ContainSingle().Which.Should().StartWith($"UNKNOWN: {wrapper}: ");
+        r.Stdout.Length.Should().BeLessThan(400, "the line stays readable even for a huge value");
+        r.Stderr.Should().BeEmpty();
+        File.Exists(count).Should().BeFalse();
+    }
+
+    [Theory]
+    [InlineData("delay-checker", "-c")]
+    [InlineData("interval-checker", "--interval")]
+    [InlineData("periodic-checker", "--ranges")]
+    public void Help_describes_the_options_and_exits_0(string wrapper, string option)
+    {
+        var r = _box.Run(wrapper, "--help");
+        r.Exit.Should().Be(0);
+        r.Stdout.Should().Contain(option).And.Contain("--timeout").And.Contain("--state-dir").And.Contain("Example:");
+    }
+
+    [Fact]
+    public void The_multi_call_binary_dispatches_by_name_or_first_argument()
+    {
+        _box.Run("metacheck", "--version").Stdout.Should().MatchRegex(@"^metacheck \d+\.\d+\.\d+\n$");
+        var help = _box.Run("metacheck", "--help");
+        help.Exit.Should().Be(0);
+        help.Stdout.Should().Contain("delay-checker").And.Contain("interval-checker").And.Contain("periodic-checker").And.Contain("status");
+        _box.Run("metacheck", "delay-checker", "-c", "2", "--", "false").Stdout.Should().Be("DelayWarn(1/2): \n");
+        _box.Run("delay-checker", "-c", "2", "--", "false").Stdout.Should().Be("DelayNG(2/2): \n");
+        var unknown = _box.Run("metacheck", "no-such-command");
+        (unknown.Exit, unknown.Stdout).Should().Be((3, "UNKNOWN: metacheck: unknown command 'no-such-command'; 'metacheck --help' lists them (see metacheck --help)\n"));
+        _box.Run("metacheck").Exit.Should().Be(3);
+    }
+
+    [Fact]
+    public void Every_listed_command_has_a_link_and_answers_help()
+    {
+        var names = _box.Run("metacheck", "--list").Lines;
+        names.Should().Contain(["delay-checker", "interval-checker", "periodic-checker", "status", "history"]);
+        foreach (var name in names)
+        {
+            File.Exists(Path.Combine(Installed.BinDir, name)).Should().BeTrue($"make install links {name}");
+            var help = _box.Run("metacheck", name, "--help");
+            help.Exit.Should().Be(0, $"{name} --help");
+            help.Stdout.Should().Contain("Usage:");
+        }
+    }
+}

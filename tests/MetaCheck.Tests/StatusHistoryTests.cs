@@ -1,0 +1,83 @@
+using System.Text.Json;
+using MetaCheck.Tests.Support;
+
+namespace MetaCheck.Tests;
+
+public sealed class StatusHistoryTests : IDisposable
+{
+    private readonly Sandbox _box = new();
+
+    public void Dispose() => _box.Dispose();
+
+    [Fact]
+    public void Status_before_any_run_says_so()
+    {
+        var r = _box.Run("metacheck", "status");
+        (r.Exit, r.Stdout).Should().Be((0, $"no checks recorded yet in {_box.StateDir}\n"));
+        _box.Run("metacheck", "status", "--json").Stdout.Trim().Should().Be("[]");
+    }
+
+    [Fact]
+    public void Status_shows_the_failure_streak_of_each_check()
+    {
+        _box.Run("delay-checker", "-c", "3", "--", "check_dummy", "2", "db down");
+        _box.Run("delay-checker", "-c", "3", "--", "check_dummy", "2", "db down");
+        _box.Run("delay-checker", "-c", "2", "--identifier", "web", "--", "check_dummy", "1", "slow");
+        _box.Run("delay-checker", "-c", "2", "--identifier", "web", "--", "check_dummy", "1", "slow");
+        _box.Run("interval-checker", "--interval", "60", "--", "check_dummy", "0", "fine");
+        _box.Run("interval-checker", "--interval", "60", "--", "check_dummy", "0", "fine");
+
+        var table = _box.Run("metacheck", "status").Lines;
+        table[0].Should().MatchRegex("^CHECK +WRAPPER +LAST +FAILURES +LAST RUN +COMMAND$");
+        table.Should().HaveCount(4);
+        table.Should().Contain(l => l.Contains("delay-checker ") && l.Contains("OK suppressed") && l.Contains("2/3, not yet alerting")
+                                    && l.EndsWith("check_dummy 2 'db down'"));
+        table.Should().Contain(l => l.Contains("delay-checker [web]") && l.Contains("WARNING") && l.Contains("2/2, alerting"));
+        table.Should().Contain(l => l.Contains("interval-checker") && l.Contains("OK replayed"));
+
+        var json = JsonDocument.Parse(_box.Run("metacheck", "status", "--json").Stdout).RootElement;
+        var db = json.EnumerateArray().Single(c => c.GetProperty("command").GetString() == "check_dummy 2 'db down'");
+        db.GetProperty("streak").GetInt64().Should().Be(2);
+        db.GetProperty("threshold").GetInt32().Should().Be(3);
+        db.GetProperty("alerting").GetBoolean().Should().BeFalse();
+        db.GetProperty("lastStatus").GetString().Should().Be("OK");
+        db.GetProperty("runs").GetInt64().Should().Be(2);
+    }
+
+    [Fact]
+    public void History_shows_a_timeline_and_each_run()
+    {
+        var flag = _box.PathOf("up");
+        string[] check = ["-c", "2", "--", "sh", "-c", $"test -e {flag} && echo up || {{ echo down; exit 2; }}"];
+        foreach (var up in new[] { true, false, false, false, true })
+        {
+            if (up) File.WriteAllText(flag, ""); else File.Delete(flag);
+            _box.Run("delay-checker", check);
+        }
+        var text = _box.Run("metacheck", "history", "test -e");
+        text.Exit.Should().Be(0);
+        text.Lines[0].Should().StartWith("timelines run oldest to newest: . ok  s failure suppressed");
+        text.Lines[2].Should().MatchRegex(@"^[0-9a-f]{8}  delay-checker -- sh -c 'test -e ");
+        text.Lines[3].Should().Be("  timeline .sCC.");
+        text.Lines.Skip(4).Where(l => l.Length > 0).Should().HaveCount(5);
+        text.Lines[5].Should().MatchRegex(@"exit 2 +OK suppressed +DelayWarn\(1/2\): down$");
+
+        var id = text.Lines[2][..8];
+        var json = JsonDocument.Parse(_box.Run("metacheck", "history", "--json", "--limit", "2", id).Stdout).RootElement;
+        var runs = json[0].GetProperty("runs").EnumerateArray().ToList();
+        runs.Should().HaveCount(2);
+        runs[0].GetProperty("output").GetString().Should().Be("DelayNG(3/2): down\n");
+        runs[0].GetProperty("innerExit").GetInt32().Should().Be(2);
+        runs[1].GetProperty("status").GetString().Should().Be("OK");
+        runs[1].GetProperty("failed").GetBoolean().Should().BeFalse();
+    }
+
+    [Fact]
+    public void History_of_an_unknown_check_is_UNKNOWN()
+    {
+        _box.Run("delay-checker", "--", "true");
+        var r = _box.Run("metacheck", "history", "nothing-like-this");
+        r.Exit.Should().Be(3);
+        r.Stdout.Should().StartWith("UNKNOWN: history: no check in ");
+    }
+}

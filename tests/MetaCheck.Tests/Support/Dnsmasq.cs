@@ -1,0 +1,70 @@
+using System.Diagnostics;
+using System.Net;
+using System.Net.Sockets;
+using MetaCheck.Checks.Dns;
+
+namespace MetaCheck.Tests.Support;
+
+/// <summary>A real dnsmasq (Debian's dnsmasq-base) serving a .test zone on a free loopback port.</summary>
+public sealed class Dnsmasq : IDisposable
+{
+    private readonly Process _process;
+    private readonly string _dir;
+
+    public Dnsmasq(IEnumerable<string> hostsLines, params string[] extraArgs)
+    {
+        _dir = Path.Combine(Path.GetTempPath(), "dnsmasq-" + Guid.NewGuid().ToString("N")[..8]);
+        Directory.CreateDirectory(_dir);
+        var hosts = Path.Combine(_dir, "hosts");
+        File.WriteAllLines(hosts, hostsLines);
+        Port = FreePort();
+        var info = new ProcessStartInfo("/usr/sbin/dnsmasq")
+        {
+            UseShellExecute = false, RedirectStandardError = true, RedirectStandardOutput = true,
+        };
+        foreach (var arg in new[]
+                 {
+                     "--keep-in-foreground", "--no-resolv", "--no-hosts", "--bind-interfaces", "--listen-address=127.0.0.1",
+                     $"--port={Port}", $"--addn-hosts={hosts}", "--local=/test/", "--pid-file=", "--user=root", "--log-facility=-",
+                 }.Concat(extraArgs))
+            info.ArgumentList.Add(arg);
+        _process = Process.Start(info)!;
+        WaitUntilAnswering();
+    }
+
+    public int Port { get; }
+    public string Server => $"127.0.0.1:{Port}";
+    public IPEndPoint EndPoint => new(IPAddress.Loopback, Port);
+
+    private static int FreePort()
+    {
+        using var udp = new UdpClient(new IPEndPoint(IPAddress.Loopback, 0));
+        return ((IPEndPoint)udp.Client.LocalEndPoint!).Port;
+    }
+
+    private void WaitUntilAnswering()
+    {
+        var clock = Stopwatch.StartNew();
+        while (clock.Elapsed < TimeSpan.FromSeconds(10))
+        {
+            if (_process.HasExited) throw new InvalidOperationException($"dnsmasq exited: {_process.StandardError.ReadToEnd()}");
+            try
+            {
+                DnsClient.Query(EndPoint, "ready.test", DnsType.A, TimeSpan.FromMilliseconds(200));
+                return;
+            }
+            catch (DnsTimeoutException)
+            {
+                Thread.Sleep(50);
+            }
+        }
+        throw new TimeoutException("dnsmasq did not answer within 10 s");
+    }
+
+    public void Dispose()
+    {
+        try { _process.Kill(); _process.WaitForExit(); } catch (InvalidOperationException) { }
+        _process.Dispose();
+        Directory.Delete(_dir, recursive: true);
+    }
+}

@@ -1,0 +1,93 @@
+using System.Text;
+using MetaCheck.Checks.Framework;
+using MetaCheck.Core;
+using MetaCheck.State;
+using MetaCheck.Wrappers;
+
+namespace MetaCheck.Tests.Unit;
+
+public sealed class PureRulesTests
+{
+    private static InnerOutcome Outcome(int status, string output = "") =>
+        new(RunOutcome.Ran, status, Encoding.UTF8.GetBytes(output), status, 1_000, 5);
+
+    [Fact]
+    public void Delay_counts_consecutive_failures_across_severities()
+    {
+        var settings = new DelayChecker.Settings(3, null);
+        var one = DelayChecker.Decide(CheckState.Empty, Outcome(1, "w"), settings);
+        var two = DelayChecker.Decide(CheckState.Empty with { Streak = one.Update.Streak }, Outcome(2, "c"), settings);
+        var three = DelayChecker.Decide(CheckState.Empty with { Streak = two.Update.Streak }, Outcome(2, "c"), settings);
+        Encoding.UTF8.GetString(two.Report).Should().Be("DelayWarn(2/3): c\n");
+        (Encoding.UTF8.GetString(three.Report), three.Exit, three.Update.Alerting).Should().Be(("DelayNG(3/3): c\n", 2, true));
+    }
+
+    [Fact]
+    public void Delay_within_counts_failures_in_the_window_only()
+    {
+        var settings = new DelayChecker.Settings(2, 3);
+        var state = CheckState.Empty with { Streak = 1, RecentFailures = [true, false, true] }; // newest first
+        var verdict = DelayChecker.Decide(state, Outcome(2), settings);
+        Encoding.UTF8.GetString(verdict.Report).Should().Be("DelayNG(2/2 in last 3): \n", "only the 2 newest earlier runs are in a window of 3");
+    }
+
+    [Fact]
+    public void A_launch_failure_neither_counts_nor_resets()
+    {
+        var state = CheckState.Empty with { Streak = 2, Alerting = true };
+        var launch = new InnerOutcome(RunOutcome.LaunchFailed, 3, "UNKNOWN: cannot run\n"u8.ToArray(), null, 0, 0);
+        var verdict = DelayChecker.Decide(state, launch, new DelayChecker.Settings(3, null));
+        (verdict.Update.Streak, verdict.Update.Alerting, verdict.Update.Failed, verdict.Exit).Should().Be((2L, true, (bool?)null, 3));
+    }
+
+    [Theory]
+    [InlineData(0, false, 10_000, 9_999, true)]
+    [InlineData(0, false, 10_000, 10_000, false)]
+    [InlineData(2, false, 10_000, 1, false)]
+    [InlineData(2, true, 10_000, 1, true)]
+    [InlineData(0, false, 10_000, -1, false)] // cached in the future: the clock went back
+    public void Interval_replays_only_fresh_cacheable_results(int status, bool cacheFailures, int intervalMs, long ageMs, bool replay)
+    {
+        var cached = new CachedResult(1_000_000, status, []);
+        var settings = new IntervalChecker.Settings(TimeSpan.FromMilliseconds(intervalMs), cacheFailures);
+        (IntervalChecker.Replayable(cached, 1_000_000 + ageMs, settings) is not null).Should().Be(replay);
+    }
+
+    [Theory]
+    [InlineData(new[] { "echo a | tr a b" }, "/bin/sh", new[] { "-c", "echo a | tr a b" })]
+    [InlineData(new[] { "FOO=bar printenv FOO" }, "/bin/sh", new[] { "-c", "FOO=bar printenv FOO" })]
+    [InlineData(new[] { "exec true" }, "/bin/sh", new[] { "-c", "exec true" })]
+    [InlineData(new[] { "echo  hello   world" }, "/usr/bin/echo", new[] { "hello", "world" })]
+    [InlineData(new[] { "echo", "a|b" }, "/usr/bin/echo", new[] { "a|b" })]
+    public void The_one_argument_shell_rule(string[] argv, string file, string[] arguments)
+    {
+        var command = InnerCommand.FromArgv(argv, "/usr/bin:/bin");
+        (command.FileName, command.Arguments).Should().BeEquivalentTo((file, arguments), o => o.WithStrictOrdering());
+    }
+
+    [Theory]
+    [InlineData(100.0 / 3, "33.3333333333333")]
+    [InlineData(0.03662109375, "0.03662109375")]
+    [InlineData(96.66666666666667, "96.6666666666667")]
+    [InlineData(2.1e-05, "2.1e-05")]
+    [InlineData(1e15, "1e+15")]
+    [InlineData(1e20, "1e+20")]
+    [InlineData(0.1 + 0.2, "0.3")]
+    [InlineData(26236014592, "26236014592")]
+    [InlineData(-0.0, "0")]
+    public void Perl_number_format(double value, string text) => NumberFormat.Perl(value).Should().Be(text);
+
+    [Theory]
+    [InlineData(4096, "4096")]
+    [InlineData(0.125, "0.125000")]
+    [InlineData(-3, "-3")]
+    public void Go_number_format(double value, string text) => NumberFormat.Go(value).Should().Be(text);
+
+    [Fact]
+    public void Check_keys_cannot_collide_by_concatenation()
+    {
+        new CheckIdentity("delay-checker", "", ["ab", "c"]).Key.Should().NotBe(new CheckIdentity("delay-checker", "", ["a", "bc"]).Key);
+        new CheckIdentity("delay-checker", "x", ["true"]).Key.Should().NotBe(new CheckIdentity("delay-checker", "", ["xtrue"]).Key);
+        new CheckIdentity("delay-checker", "", ["false"]).Key.Should().NotBe(new CheckIdentity("interval-checker", "", ["false"]).Key);
+    }
+}
