@@ -27,7 +27,7 @@ internal static class TcpProbe
             named = true;
             try
             {
-                addresses = Dns.GetHostAddressesAsync(bare, limit.Token).GetAwaiter().GetResult();
+                addresses = System.Net.Dns.GetHostAddressesAsync(bare, limit.Token).GetAwaiter().GetResult();
             }
             catch (SocketException e)
             {
