@@ -14,5 +14,6 @@ public static class KazeburoCommands
         new(MackerelPluginNtpq.MackerelPluginNtpq.Name, "NTP sync state and offset metrics from chronyc or ntpq (kazeburo)", MackerelPluginNtpq.MackerelPluginNtpq.Main),
         new(MackerelPluginPostfix.MackerelPluginPostfix.Name, "Postfix queue length metric (kazeburo)", MackerelPluginPostfix.MackerelPluginPostfix.Main),
         new(MackerelPluginPhpVersion.MackerelPluginPhpVersion.Name, "PHP version metric, via php -r (kazeburo)", MackerelPluginPhpVersion.MackerelPluginPhpVersion.Main),
+        new(LinuxLite.LinuxLite.Name, "memory, load per CPU, processes, CPU usage (kazeburo)", LinuxLite.LinuxLite.Main),
     ];
 }

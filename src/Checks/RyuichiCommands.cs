@@ -13,6 +13,5 @@ public static class RyuichiCommands
         new(LinuxTcpMemory.LinuxTcpMemory.Name, "TCP/UDP socket memory and kernel limits (ryuichi1208)", LinuxTcpMemory.LinuxTcpMemory.Main),
         new(LinuxSocketQueueSize.LinuxSocketQueueSize.Name, "SYN and accept queue of one TCP listener (ryuichi1208)", LinuxSocketQueueSize.LinuxSocketQueueSize.Main),
         new(CheckVirtmem.CheckVirtmem.Name, "alert when Committed_AS nears CommitLimit (ryuichi1208)", CheckVirtmem.CheckVirtmem.Main, CheckVirtmem.CheckVirtmem.OldName),
-        new(LinuxLite.LinuxLite.Name, "memory, load per CPU, processes, CPU usage (kazeburo; registered here by the /proc port)", LinuxLite.LinuxLite.Main),
     ];
 }
