@@ -7,7 +7,7 @@ Peak RSS is GNU time's %M for the measured process (wait4 would charge the Pytho
 to a spawned child). Every command, baselines included, runs under /usr/bin/time, so its small cost
 is in both sides of every comparison.
 """
-import argparse, os, platform, sqlite3, statistics, subprocess, sys, tempfile, time, datetime
+import argparse, os, platform, socket, sqlite3, statistics, subprocess, sys, tempfile, threading, time, datetime
 
 ROUNDS = 30
 
@@ -65,6 +65,65 @@ def fill_store(state_dir, bin_dir, env, checks, runs_per_check):
     db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
     db.close()
     return os.path.getsize(os.path.join(state_dir, "metacheck.db"))
+
+
+def socket_table(path, sockets):
+    """A /proc/net/tcp with one LISTEN socket on 0.0.0.0:80 and `sockets` established ones."""
+    os.makedirs(os.path.dirname(path), exist_ok=True)
+    with open(path, "w") as f:
+        f.write("  sl  local_address rem_address   st tx_queue rx_queue tr tm->when retrnsmt   uid  timeout inode\n")
+        f.write("   0: 00000000:0050 00000000:0000 0A 00000000:00000003 00:00000000 00000000     0        0 1 1 0 100 0 0 10 0\n")
+        for i in range(1, sockets):
+            f.write(f"{i:4d}: 0100007F:0050 0100007F:{1024 + i % 60000:04X} 01 00000000:00000000 00:00000000 00000000"
+                    f"     0        0 {100000 + i} 1 0 20 4 30 10 -1\n")
+
+
+def plugins(bin_dir, env, work, out):
+    """Issue 3 and 4 figures: plugins against bare `true` and against Debian's C check_tcp."""
+    true = "/usr/bin/true"
+    big = os.path.join(work, "big-host")
+    socket_table(os.path.join(big, "proc", "net", "tcp"), 100_000)
+    open(os.path.join(big, "proc", "net", "tcp6"), "w").write(
+        "  sl  local_address                         remote_address                        st tx_queue rx_queue tr tm->when retrnsmt   uid  timeout inode\n")
+    big_env = dict(env, HOST_PROC=os.path.join(big, "proc"))
+
+    listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    listener.bind(("127.0.0.1", 0))
+    listener.listen(128)
+    port = str(listener.getsockname()[1])
+
+    def serve():
+        while True:
+            try:
+                conn, _ = listener.accept()
+            except OSError:
+                return
+            conn.close()
+    threading.Thread(target=serve, daemon=True).start()
+
+    res = compare({
+        "true": [true],
+        "mackerel-plugin-linux-lite": [f"{bin_dir}/mackerel-plugin-linux-lite"],
+        "check_tcp (monitoring-plugins, C)": ["/usr/lib/nagios/plugins/check_tcp", "-H", "127.0.0.1", "-p", port],
+        "check-tcp -H 127.0.0.1": [f"{bin_dir}/check-tcp", "-H", "127.0.0.1", "-p", port],
+    }, env)
+    sq = compare({"socket-queue-size, 100,000 sockets": [f"{bin_dir}/mackerel-plugin-linux-socket-queue-size", "--ip", "0.0.0.0", "--port", "80"]},
+                 big_env)
+    listener.close()
+    ms = {label: v[0] * 1000 for label, v in {**res, **sq}.items()}
+    out("## Plugins\n")
+    out("| command | wall (ms) | peak RSS (MiB) | compared with | target |")
+    out("|---|---:|---:|---|---|")
+    out(f"| `true` | {ms['true']:.1f} | {res['true'][1]/1024:.1f} | | |")
+    out(f"| `mackerel-plugin-linux-lite` | {ms['mackerel-plugin-linux-lite']:.1f} | {res['mackerel-plugin-linux-lite'][1]/1024:.1f} | "
+        f"+{ms['mackerel-plugin-linux-lite'] - ms['true']:.1f} ms over `true` | |")
+    c, ours = ms["check_tcp (monitoring-plugins, C)"], ms["check-tcp -H 127.0.0.1"]
+    out(f"| `check_tcp` (Debian monitoring-plugins, C) | {c:.1f} | {res['check_tcp (monitoring-plugins, C)'][1]/1024:.1f} | | |")
+    out(f"| `check-tcp` (same listener) | {ours:.1f} | {res['check-tcp -H 127.0.0.1'][1]/1024:.1f} | {ours / c:.2f}× the C original | ≤ 1.5× |")
+    out(f"| `mackerel-plugin-linux-socket-queue-size` on a 100,000-socket /proc/net/tcp | {ms['socket-queue-size, 100,000 sockets']:.1f} | "
+        f"{sq['socket-queue-size, 100,000 sockets'][1]/1024:.1f} | whole process | < 50 ms |")
+    out("")
 
 
 def main():
@@ -151,6 +210,8 @@ def main():
         out(f"| {label} | {size/1048576:.1f} | {t*1000:.1f} | {rss/1024:.1f} | {t/t1k:.2f} |")
     out("")
     out("Target: per-run cost at 1M within 20% of 1k.\n")
+
+    plugins(bin_dir, env, work, out)
 
     header = [
         "# Benchmarks",

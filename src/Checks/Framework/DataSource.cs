@@ -22,7 +22,7 @@ public static class DataSource
 
     public static string[] ReadLines(string path) => ReadText(path).Split('\n', StringSplitOptions.RemoveEmptyEntries);
 
-    /// <summary>Runs a tool; LC_ALL=C so its output parses the same everywhere.</summary>
+    /// <summary>Runs a tool; LC_ALL=C so its output parses the same everywhere. A tool that cannot start is a DataSourceException.</summary>
     public static ProcessResult Run(PluginContext context, IReadOnlyList<string> argv, TimeSpan? timeout = null,
         IReadOnlyDictionary<string, string>? environment = null)
     {
@@ -37,13 +37,21 @@ public static class DataSource
         }
         var env = new Dictionary<string, string> { ["LC_ALL"] = "C", ["LANG"] = "C" };
         if (environment is not null) foreach (var (k, v) in environment) env[k] = v;
-        var result = context.Runner.Run(command, new RunSettings
+        ProcessResult result;
+        try
         {
-            Timeout = timeout ?? TimeSpan.FromSeconds(30),
-            CaptureStderr = true,
-            MaxOutputBytes = 64 * 1024 * 1024,
-            Environment = env,
-        });
+            result = context.Runner.Run(command, new RunSettings
+            {
+                Timeout = timeout ?? TimeSpan.FromSeconds(30),
+                CaptureStderr = true,
+                MaxOutputBytes = 64 * 1024 * 1024,
+                Environment = env,
+            });
+        }
+        catch (LaunchException e)
+        {
+            throw new DataSourceException(e.Message);
+        }
         if (result.TimedOut) throw new DataSourceException($"{ShellJoin(argv)} timed out after {(timeout ?? TimeSpan.FromSeconds(30)).TotalSeconds:0} s");
         return result;
     }

@@ -17,15 +17,7 @@ public static class Tool
     /// <summary>Runs <paramref name="argv"/> (PATH search, LC_ALL=C). A tool that cannot be started is a DataSourceException.</summary>
     public static ToolOutput Run(PluginContext context, params string[] argv)
     {
-        ProcessResult result;
-        try
-        {
-            result = DataSource.Run(context, argv);
-        }
-        catch (LaunchException e)
-        {
-            throw new DataSourceException(e.Message);
-        }
+        var result = DataSource.Run(context, argv);
         return new ToolOutput(result.ExitCode, Encoding.UTF8.GetString(result.Stdout), Encoding.UTF8.GetString(result.Stderr));
     }
 

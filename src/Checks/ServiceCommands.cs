@@ -1,0 +1,11 @@
+using MetaCheck.Core;
+
+namespace MetaCheck.Checks;
+
+/// <summary>Plugins that watch a service's own status API or the network stack (hydra, gaurun, UDP, my IP). One line per plugin.</summary>
+public static class ServiceCommands
+{
+    public static IReadOnlyList<CommandInfo> All { get; } =
+    [
+    ];
+}

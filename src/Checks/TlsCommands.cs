@@ -1,0 +1,11 @@
+using MetaCheck.Core;
+
+namespace MetaCheck.Checks;
+
+/// <summary>TLS and certificate plugins. One line per plugin.</summary>
+public static class TlsCommands
+{
+    public static IReadOnlyList<CommandInfo> All { get; } =
+    [
+    ];
+}
