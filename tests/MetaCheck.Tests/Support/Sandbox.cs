@@ -73,9 +73,29 @@ public sealed class Sandbox : IDisposable
     }
 
     /// <summary>Starts a command without waiting (concurrency and signal tests).</summary>
-    public Process Start(string command, string[] args, bool redirectStdin = false)
+    public Process Start(string command, string[] args, bool redirectStdin = false) =>
+        Launch(Path.Combine(Installed.BinDir, command), args, redirectStdin);
+
+    /// <summary>A command line as an agent's shell would run it (`/bin/sh -c`), in this sandbox's environment.</summary>
+    public CmdResult Shell(string commandLine)
     {
-        var info = new ProcessStartInfo(Path.Combine(Installed.BinDir, command))
+        using var process = Launch("/bin/sh", ["-c", commandLine], redirectStdin: false);
+        var clock = Stopwatch.StartNew();
+        var stdout = process.StandardOutput.ReadToEndAsync();
+        var stderr = process.StandardError.ReadToEndAsync();
+        if (!process.WaitForExit(TimeSpan.FromSeconds(60)))
+        {
+            process.Kill(entireProcessTree: true);
+            throw new TimeoutException($"sh -c {commandLine} did not finish");
+        }
+        var elapsed = clock.Elapsed;
+        process.WaitForExit();
+        return new CmdResult(process.ExitCode, stdout.Result, stderr.Result, elapsed);
+    }
+
+    private Process Launch(string fileName, string[] args, bool redirectStdin)
+    {
+        var info = new ProcessStartInfo(fileName)
         {
             UseShellExecute = false,
             RedirectStandardOutput = true,

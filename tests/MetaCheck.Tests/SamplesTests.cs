@@ -1,0 +1,161 @@
+using System.Text;
+using System.Text.Json;
+using System.Text.RegularExpressions;
+using MetaCheck.Tests.Support;
+
+namespace MetaCheck.Tests;
+
+/// <summary>
+/// Every sample in samples/ is parsed and every command in it is run against the installed binary:
+/// the commands exist, their options are valid (no usage error at any level of a wrapper chain),
+/// and each wrapper's --timeout fires before the agent's own timeout.
+/// </summary>
+public sealed class SamplesTests : IDisposable
+{
+    private static readonly string Samples = Path.Combine(RepoRoot(), "samples");
+    private readonly Sandbox _box = new();
+
+    public void Dispose() => _box.Dispose();
+
+    private static string RepoRoot()
+    {
+        var dir = AppContext.BaseDirectory;
+        while (!File.Exists(Path.Combine(dir, "Makefile"))) dir = Path.GetDirectoryName(dir)!;
+        return dir;
+    }
+
+    /// <summary>Our usage errors end with "(see &lt;command&gt; --help)", wherever in a chain they happen.</summary>
+    private static void ShouldBeAValidRun(CmdResult r, string what)
+    {
+        r.Exit.Should().BeInRange(0, 3, what);
+        r.Stdout.Should().NotMatchRegex(@"\(see [-\w]+ --help\)", $"{what} has only valid options: {r}");
+        r.Stdout.Should().NotContain("cannot run '", $"{what} names commands that exist");
+    }
+
+    [Fact]
+    public void Mackerel_agent_conf_commands_run_and_timeouts_nest()
+    {
+        var sections = Toml.Sections(File.ReadAllText(Path.Combine(Samples, "mackerel-agent.conf")));
+        sections.Should().Contain(s => s.Name.StartsWith("plugin.checks.")).And.Contain(s => s.Name.StartsWith("plugin.metrics."));
+        foreach (var section in sections)
+        {
+            var command = section.Arrays["command"];
+            var what = $"[{section.Name}] {string.Join(' ', command)}";
+            File.Exists(Path.Combine(Installed.BinDir, command[0])).Should().BeTrue($"{what}: {command[0]} is installed");
+            int agentTimeout = section.Integers.TryGetValue("timeout_seconds", out var t) ? t : 30;
+            var wrapperTimeout = command.Select((arg, i) => (arg, i)).Where(x => x.arg == "--timeout" && x.i < command.IndexOf("--"))
+                .Select(x => double.Parse(command[x.i + 1])).FirstOrDefault();
+            if (wrapperTimeout > 0) wrapperTimeout.Should().BeLessThan(agentTimeout, $"{what}: the wrapper's --timeout fires first");
+
+            var r = _box.Run(command[0], command.Skip(1).ToArray());
+            ShouldBeAValidRun(r, what);
+            if (section.Name.StartsWith("plugin.metrics."))
+            {
+                r.Exit.Should().Be(0, what);
+                r.Lines.Should().OnlyContain(l => Regex.IsMatch(l, @"^[-\w.]+\t-?[\d.]+\t\d+$"), what);
+                _box.Env["MACKEREL_AGENT_PLUGIN_META"] = "1";
+                _box.Run(command[0], command.Skip(1).ToArray()).Lines[0].Should().Be("# mackerel-agent-plugin", what);
+                _box.Env.Remove("MACKEREL_AGENT_PLUGIN_META");
+            }
+        }
+    }
+
+    [Fact]
+    public void Nagios_command_and_service_definitions_run()
+    {
+        var text = File.ReadAllText(Path.Combine(Samples, "nagios", "metacheck.cfg"));
+        var blocks = Regex.Matches(text, @"define\s+(\w+)\s*\{(.*?)\}", RegexOptions.Singleline)
+            .Select(m => (Type: m.Groups[1].Value, Fields: m.Groups[2].Value.Split('\n')
+                .Select(l => l.Trim()).Where(l => l.Length > 0 && !l.StartsWith('#'))
+                .Select(l => Regex.Match(l, @"^(\S+)\s+(.*)$")).ToDictionary(f => f.Groups[1].Value, f => f.Groups[2].Value)))
+            .ToList();
+        var commands = blocks.Where(b => b.Type == "command").ToDictionary(b => b.Fields["command_name"], b => b.Fields["command_line"]);
+        var services = blocks.Where(b => b.Type == "service").ToList();
+        services.Should().HaveCount(3);
+        foreach (var service in services)
+        {
+            var parts = service.Fields["check_command"].Split('!');
+            commands.Should().ContainKey(parts[0]);
+            var line = commands[parts[0]].Replace("$USER1$", Installed.NagiosPlugins).Replace("$HOSTADDRESS$", "127.0.0.1")
+                .Replace("/usr/local/bin/", Installed.BinDir + "/");
+            for (int i = 1; i < parts.Length; i++) line = line.Replace($"$ARG{i}$", parts[i]);
+            line.Should().NotContain("$", "every macro is resolved");
+            ShouldBeAValidRun(_box.Shell(line), service.Fields["service_description"]);
+        }
+    }
+
+    [Fact]
+    public void Sensu_check_definition_runs_and_its_timeout_nests()
+    {
+        using var json = JsonDocument.Parse(File.ReadAllText(Path.Combine(Samples, "sensu", "check-mysql-port.json")));
+        var spec = json.RootElement.GetProperty("spec");
+        var command = spec.GetProperty("command").GetString()!;
+        var wrapperTimeout = double.Parse(Regex.Match(command, @"--timeout (\d+)").Groups[1].Value);
+        wrapperTimeout.Should().BeLessThan(spec.GetProperty("timeout").GetInt32());
+        ShouldBeAValidRun(_box.Shell(command), "sensu mysql-port");
+    }
+
+    [Fact]
+    public void Cron_line_runs()
+    {
+        var line = File.ReadAllLines(Path.Combine(Samples, "cron")).Single(l => l.Length > 0 && !l.StartsWith('#'));
+        var fields = line.Split(' ', 7);
+        fields[5].Should().Be("root");
+        fields[..5].Should().OnlyContain(f => Regex.IsMatch(f, @"^[\d*/,-]+$"));
+        var r = _box.Shell(fields[6]);
+        r.Exit.Should().Be(0, r.ToString());
+        r.Stderr.Should().BeEmpty();
+    }
+}
+
+/// <summary>The TOML subset mackerel-agent.conf samples use: [tables], strings, integers, string arrays.</summary>
+public static class Toml
+{
+    public sealed record Section(string Name, Dictionary<string, List<string>> Arrays, Dictionary<string, int> Integers, Dictionary<string, string> Strings);
+
+    public static List<Section> Sections(string text)
+    {
+        var sections = new List<Section>();
+        Section? current = null;
+        foreach (var raw in text.Split('\n'))
+        {
+            var line = raw.Trim();
+            if (line.Length == 0 || line.StartsWith('#')) continue;
+            if (line.StartsWith('['))
+            {
+                current = new Section(line.Trim('[', ']'), [], [], []);
+                sections.Add(current);
+                continue;
+            }
+            var eq = line.IndexOf('=');
+            var key = line[..eq].Trim();
+            var value = line[(eq + 1)..].Trim();
+            if (value.StartsWith('[')) current!.Arrays[key] = Strings(value);
+            else if (value.StartsWith('"')) current!.Strings[key] = Strings(value).Single();
+            else current!.Integers[key] = int.Parse(value);
+        }
+        return sections;
+    }
+
+    /// <summary>Every "basic string" in the value, with \" \\ \n \r \t unescaped.</summary>
+    private static List<string> Strings(string value)
+    {
+        var list = new List<string>();
+        for (int i = 0; i < value.Length; i++)
+        {
+            if (value[i] != '"') continue;
+            var sb = new StringBuilder();
+            for (i++; value[i] != '"'; i++)
+            {
+                if (value[i] == '\\')
+                {
+                    i++;
+                    sb.Append(value[i] switch { 'n' => '\n', 'r' => '\r', 't' => '\t', var c => c });
+                }
+                else sb.Append(value[i]);
+            }
+            list.Add(sb.ToString());
+        }
+        return list;
+    }
+}
