@@ -4,4 +4,10 @@ namespace MetaCheck.Core;
 public sealed record CommandInfo(string Name, string Summary, Func<string[], int> Main, params string[] Aliases)
 {
     public IEnumerable<string> AllNames => Aliases.Prepend(Name);
+
+    /// <summary>
+    /// False for `metacheck status`-style subcommands: generic names (status, history) must not be
+    /// installed as links in a bin directory, where they would shadow other programs.
+    /// </summary>
+    public bool Linked { get; init; } = true;
 }

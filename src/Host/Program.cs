@@ -12,12 +12,18 @@ public static class Program
 {
     private const string Self = "metacheck";
 
-    private static readonly IReadOnlyList<CommandInfo> Commands = [.. WrapperCommands.All, .. StoreCommands.All, .. CheckCommands.All];
+    private static readonly IReadOnlyList<CommandInfo> Commands =
+    [
+        .. WrapperCommands.All, .. StoreCommands.All,
+        new(Doctor.Name, "check the installation: command links, state directory and store, free disk, agent environment",
+            args => Doctor.Main(args, [.. Commands!.Where(c => c.Linked).SelectMany(c => c.AllNames)])) { Linked = false },
+        .. CheckCommands.All,
+    ];
 
     public static int Main(string[] args)
     {
         var invokedAs = Path.GetFileName(Environment.GetCommandLineArgs()[0]);
-        if (Find(invokedAs) is { } direct) return Run(direct, args);
+        if (Find(invokedAs) is { Linked: true } direct) return Run(direct, args);
 
         if (args.Length == 0) { PrintHelp(); return (int)Status.Unknown; }
         switch (args[0])
@@ -28,8 +34,8 @@ public static class Program
             case "--help" or "-h" or "help":
                 PrintHelp();
                 return 0;
-            case "--list":
-                foreach (var command in Commands) foreach (var name in command.AllNames) Console.WriteLine(name);
+            case "--list": // the names `make install` links to the binary
+                foreach (var command in Commands.Where(c => c.Linked)) foreach (var name in command.AllNames) Console.WriteLine(name);
                 return 0;
         }
         if (Find(args[0]) is { } named) return Run(named, args[1..]);
@@ -63,6 +69,7 @@ public static class Program
 
             Usage: <command> [options] [-- inner command]      (via the links 'make install' creates)
                    {Self} <command> [options] [-- inner command]
+                   {Self} status | history | doctor                (subcommands only, not linked)
                    {Self} --version | --list | --help
 
             Exit codes: 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN (also for usage errors).

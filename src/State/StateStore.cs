@@ -357,6 +357,31 @@ public sealed class StateStore : IDisposable
             _ => $"state store {DatabasePath}: {e.Message}",
         }, e);
 
+    public sealed record Inspection(long Checks, long Runs, long Bytes, string QuickCheck);
+
+    /// <summary>A read-only look at an existing store (for `metacheck doctor`): nothing is created or repaired.</summary>
+    public static Inspection Inspect(string path)
+    {
+        try
+        {
+            using var connection = new SqliteConnection(new SqliteConnectionStringBuilder
+            {
+                DataSource = path, Mode = SqliteOpenMode.ReadOnly, Pooling = false, DefaultTimeout = (int)LockWait.TotalSeconds,
+            }.ToString());
+            connection.Open();
+            var quick = Scalar<string>(connection, "PRAGMA quick_check");
+            bool hasSchema = Scalar<long>(connection, "PRAGMA user_version") >= 1;
+            return new Inspection(
+                hasSchema ? Scalar<long>(connection, "SELECT count(*) FROM checks") : 0,
+                hasSchema ? Scalar<long>(connection, "SELECT count(*) FROM runs") : 0,
+                new FileInfo(path).Length, quick);
+        }
+        catch (SqliteException e)
+        {
+            throw new StateUnavailableException($"cannot read {path}: {e.Message}", e);
+        }
+    }
+
     private static bool IsCorruption(SqliteException e) => e.SqliteErrorCode is 11 /* CORRUPT */ or 26 /* NOTADB */;
 
     private static string Quarantine(string path, Exception reason)

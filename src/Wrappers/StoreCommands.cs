@@ -10,8 +10,8 @@ public static class StoreCommands
 {
     public static IReadOnlyList<CommandInfo> All { get; } =
     [
-        new("status", "list every tracked check: last status, failure streak, last run", Status),
-        new("history", "show the recent runs of a check, with a status timeline", History),
+        new("status", "list every tracked check: last status, failure streak, last run", Status) { Linked = false },
+        new("history", "show the recent runs of a check, with a status timeline", History) { Linked = false },
     ];
 
     public static int Status(string[] args)
