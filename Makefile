@@ -7,7 +7,7 @@ TEST_PREFIX := $(BUILD)/test-prefix
 DEMO_PREFIX := $(BUILD)/demo-prefix
 SOURCES     := $(shell find src -name '*.cs' -o -name '*.csproj') Directory.Build.props Directory.Packages.props
 
-.PHONY: all setup release install demo test bench clean
+.PHONY: all setup release install deb demo test bench clean
 
 all: release
 
@@ -35,13 +35,17 @@ install: $(BINARY)
 	@for name in $$($(BINARY) --list); do ln -sf metacheck $(DESTDIR)$(PREFIX)/bin/$$name; done
 	@echo "installed $(DESTDIR)$(PREFIX)/bin/metacheck and $$($(BINARY) --list | wc -l) command links"
 
+# Debian package: the binary in /usr/bin with a link per command, docs, man pages, /var/lib/metacheck 0700.
+deb: $(BINARY)
+	@scripts/deb.sh $(BINARY) $(BUILD)
+
 demo: $(BINARY)
 	@$(MAKE) -s install PREFIX=$(abspath $(DEMO_PREFIX)) >/dev/null
 	@PATH=$(abspath $(DEMO_PREFIX))/bin:$$PATH samples/demo.sh
 
 test: $(BINARY)
 	@rm -rf $(TEST_PREFIX) && $(MAKE) -s install PREFIX=$(abspath $(TEST_PREFIX)) >/dev/null
-	@scripts/test.sh $(TEST_PREFIX)/bin
+	@METACHECK_DEB=$$(realpath $$(scripts/deb.sh $(BINARY) $(BUILD))) scripts/test.sh $(TEST_PREFIX)/bin
 
 bench: $(BINARY)
 	@rm -rf $(BUILD)/bench-prefix && $(MAKE) -s install PREFIX=$(abspath $(BUILD)/bench-prefix) >/dev/null

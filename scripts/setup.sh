@@ -4,7 +4,7 @@
 # kmod (lsmod, for check-iptables), dnsmasq (a real DNS server for the DNS checks' tests).
 # Idempotent: apt is only called when something is missing.
 set -euo pipefail
-packages=(monitoring-plugins-basic libsqlite3-dev time procps iproute2 openssl kmod dnsmasq-base)
+packages=(monitoring-plugins-basic libsqlite3-dev time procps iproute2 openssl kmod dnsmasq-base man-db)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
