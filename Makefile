@@ -12,7 +12,7 @@ SOURCES     := $(shell find src -name '*.cs' -o -name '*.csproj') Directory.Buil
 all: release
 
 setup:
-	@scripts/setup.sh
+	@scripts/setup.sh $(BUILD)
 
 # Native AOT release binary: net10.0 where its pack restores, else net9.0 (said on one line).
 $(BINARY): $(SOURCES) | setup
@@ -45,7 +45,8 @@ demo: $(BINARY)
 
 test: $(BINARY)
 	@rm -rf $(TEST_PREFIX) && $(MAKE) -s install PREFIX=$(abspath $(TEST_PREFIX)) >/dev/null
-	@METACHECK_DEB=$$(realpath $$(scripts/deb.sh $(BINARY) $(BUILD))) scripts/test.sh $(TEST_PREFIX)/bin
+	@METACHECK_DEB=$$(realpath $$(scripts/deb.sh $(BINARY) $(BUILD))) METACHECK_NAGIOS4=$(abspath $(BUILD))/tools/nagios4/usr/sbin/nagios4 \
+	  scripts/test.sh $(TEST_PREFIX)/bin
 
 bench: $(BINARY)
 	@rm -rf $(BUILD)/bench-prefix && $(MAKE) -s install PREFIX=$(abspath $(BUILD)/bench-prefix) >/dev/null

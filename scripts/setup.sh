@@ -9,10 +9,19 @@ missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
 done
+sudo=""; [ "$(id -u)" -eq 0 ] || sudo="sudo"
 if [ ${#missing[@]} -gt 0 ]; then
   echo "setup: installing ${missing[*]}"
-  sudo=""; [ "$(id -u)" -eq 0 ] || sudo="sudo"
   $sudo apt-get update -qq
   DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi
 command -v dotnet >/dev/null || { echo "setup: dotnet (SDK 10) is not on PATH" >&2; exit 1; }
+
+# Nagios Core for the end-to-end test: only its daemon binary (it needs just libc), extracted under
+# the build directory. Installing the package would pull in an MTA (exim4) through nagios4-common.
+tools=${1:-build}/tools
+if [ ! -x "$tools/nagios4/usr/sbin/nagios4" ]; then
+  mkdir -p "$tools" && rm -f "$tools"/nagios4-core_*.deb
+  (cd "$tools" && apt-get download nagios4-core >/dev/null 2>&1) || { $sudo apt-get update -qq && (cd "$tools" && apt-get download nagios4-core >/dev/null 2>&1); }
+  dpkg-deb -x "$tools"/nagios4-core_*.deb "$tools/nagios4"
+fi
