@@ -49,6 +49,10 @@ public static class Cli
     /// </summary>
     public static int RunWrapper(Command definition, string[] args, Func<ParseResult, string[], int> action)
     {
+        // Declared for --help only ("Usage: delay-checker [<command>...] [options]"): the
+        // inner command is split off before parsing, so anything that lands here is a stray option.
+        var shown = new Argument<string[]>("command") { Arity = ArgumentArity.ZeroOrMore, Description = "The check to run and its arguments, after -- (the wrapper's options come first)." };
+        definition.Arguments.Add(shown);
         try
         {
             var tokens = new List<string>();
@@ -63,6 +67,8 @@ public static class Cli
             }
             return Invoke(definition, tokens, result =>
             {
+                if (result.GetValue(shown) is { Length: > 0 } stray)
+                    throw new UsageException($"unrecognized option '{Opt.Shorten(stray[0])}'");
                 if (inner.Length == 0)
                     throw new UsageException($"no command to run; usage: {definition.Name} [options] -- command [args...]");
                 return action(result, inner);
