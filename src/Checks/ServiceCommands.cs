@@ -7,5 +7,6 @@ public static class ServiceCommands
 {
     public static IReadOnlyList<CommandInfo> All { get; } =
     [
+        new(CheckHydraPos.CheckHydraPos.Name, "alert when fluent-agent-hydra stops advancing in a tailed file (kazeburo)", CheckHydraPos.CheckHydraPos.Main),
     ];
 }
