@@ -8,5 +8,6 @@ public static class ServiceCommands
     public static IReadOnlyList<CommandInfo> All { get; } =
     [
         new(CheckHydraPos.CheckHydraPos.Name, "alert when fluent-agent-hydra stops advancing in a tailed file (kazeburo)", CheckHydraPos.CheckHydraPos.Main),
+        new(MackerelPluginGaurunUsage.MackerelPluginGaurunUsage.Name, "Gaurun push server queue usage and push rates (kazeburo)", MackerelPluginGaurunUsage.MackerelPluginGaurunUsage.Main),
     ];
 }
