@@ -59,11 +59,13 @@ public static class HttpJson
         }
         catch (HttpRequestException e)
         {
-            return new HttpJsonReply(null, 500, $"Can't connect to {uri.Host}:{uri.Port} ({Reason(e)})");
+            return new HttpJsonReply(null, 500, SocketReason(e) is { } reason
+                ? $"Can't connect to {uri.Host}:{uri.Port} ({reason})"
+                : $"{Words(e.HttpRequestError)} ({uri.Host}:{uri.Port})");
         }
         catch (IOException e)
         {
-            return new HttpJsonReply(null, 500, $"Can't read from {uri.Host}:{uri.Port} ({e.Message.TrimEnd('.')})");
+            return new HttpJsonReply(null, 500, $"read error ({uri.Host}:{uri.Port}: {e.GetType().Name})");
         }
         try
         {
@@ -71,7 +73,9 @@ public static class HttpJson
         }
         catch (JsonException e)
         {
-            throw new DataSourceException($"{url} did not return JSON: {Opt(e.Message)}");
+            throw new DataSourceException(body.Length == 0
+                ? $"{url} did not return JSON: the body is empty"
+                : $"{url} did not return JSON: invalid at line {(e.LineNumber ?? 0) + 1}, byte {(e.BytePositionInLine ?? 0) + 1}");
         }
     }
 
@@ -106,7 +110,20 @@ public static class HttpJson
 
     private static string Seconds(TimeSpan t) => t.TotalSeconds.ToString("0.###", System.Globalization.CultureInfo.InvariantCulture);
 
-    private static string Reason(HttpRequestException e)
+    /// <summary>Our own words: the Native AOT build carries no framework message texts.</summary>
+    private static string Words(HttpRequestError error) => error switch
+    {
+        HttpRequestError.ResponseEnded => "Server closed connection without sending any data back",
+        HttpRequestError.InvalidResponse => "invalid HTTP response",
+        HttpRequestError.ConfigurationLimitExceeded => $"response larger than {MaxBodyBytes / (1024 * 1024)} MiB",
+        HttpRequestError.NameResolutionError => "Name or service not known",
+        HttpRequestError.ConnectionError => "connection error",
+        HttpRequestError.SecureConnectionError => "TLS error",
+        _ => "request failed",
+    };
+
+    /// <summary>The OS's words when a socket operation failed (refused, unreachable, unknown name), else null.</summary>
+    private static string? SocketReason(HttpRequestException e)
     {
         for (Exception? inner = e; inner is not null; inner = inner.InnerException)
         {
@@ -120,10 +137,9 @@ public static class HttpJson
                     SocketError.HostUnreachable => "No route to host",
                     _ => s.Message.TrimEnd('.'),
                 };
-            if (inner is TimeoutException or TaskCanceledException or OperationCanceledException) return "Connection timed out";
+            if (inner is TimeoutException) return "Connection timed out";
         }
-        return (e.InnerException ?? e).Message.TrimEnd('.');
+        return null;
     }
 
-    private static string Opt(string message) => message.Length <= 120 ? message : message[..117] + "...";
 }

@@ -129,16 +129,23 @@ public sealed class CheckHydraPosTests : IDisposable
         r.Elapsed.Should().BeLessThan(TimeSpan.FromSeconds(5));
     }
 
+    [Fact]
+    public void A_server_that_hangs_up_is_NG()
+    {
+        _hydra.Reply = StubReply.Close();
+        var r = _box.Run("check-hydra-pos", "--file", Log, "--port", Port);
+        (r.Exit, r.Stdout).Should().Be((1, $"NG: failed to retrive {_hydra.Url}: 500 Server closed connection without sending any data back (127.0.0.1:{Port})\n"));
+    }
+
     [Theory]
-    [InlineData("<html>not json</html>")]
-    [InlineData("{\"files\":")]
-    public void Fix_invalid_JSON_is_UNKNOWN_in_one_line(string body)
+    [InlineData("<html>not json</html>", "invalid at line 1, byte 1")]
+    [InlineData("{\"files\":\n", "invalid at line 2, byte 1")]
+    [InlineData("", "the body is empty")]
+    public void Fix_invalid_JSON_is_UNKNOWN_in_one_line(string body, string why)
     {
         _hydra.Reply = StubReply.Json(body);
         var r = _box.Run("check-hydra-pos", "--file", Log, "--port", Port);
-        r.Exit.Should().Be(3);
-        r.Stdout.Should().StartWith($"UNKNOWN: check-hydra-pos: {_hydra.Url} did not return JSON: ").And.EndWith("\n");
-        r.Lines.Should().HaveCount(1);
+        (r.Exit, r.Stdout).Should().Be((3, $"UNKNOWN: check-hydra-pos: {_hydra.Url} did not return JSON: {why}\n"));
     }
 
     [Fact]

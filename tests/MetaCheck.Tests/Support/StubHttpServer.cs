@@ -6,10 +6,13 @@ using System.Text;
 namespace MetaCheck.Tests.Support;
 
 /// <summary>What the stub answers to one request; <see cref="Hang"/> (<see cref="Hangs"/>) accepts and never answers.</summary>
-public sealed record StubReply(int Status, string Reason, string Body, bool Hangs = false)
+public sealed record StubReply(int Status, string Reason, string Body, bool Hangs = false, bool Closes = false)
 {
     public static StubReply Json(string body) => new(200, "OK", body);
     public static StubReply Hang() => new(0, "", "", Hangs: true);
+
+    /// <summary>Reads the request, then closes the connection without a word.</summary>
+    public static StubReply Close() => new(0, "", "", Closes: true);
 }
 
 /// <summary>
@@ -73,6 +76,7 @@ public sealed class StubHttpServer : IDisposable
                 var requestLine = head.ToString().Split("\r\n")[0].Split(' ');
                 Requests.Enqueue(requestLine.Length > 1 ? requestLine[1] : "");
                 var reply = Reply;
+                if (reply.Closes) return;
                 if (reply.Hangs)
                 {
                     await Task.Delay(Timeout.Infinite, _stop.Token);
