@@ -29,7 +29,10 @@ public static class CheckHydraPos
         return Plugin.Check(definition, args, context, parsed =>
         {
             var path = parsed.GetValue(file) ?? throw new UsageException("--file is required: usage: check-hydra-pos -w age -c age --file=/path/to/log/file");
-            var url = $"http://{UrlHost(parsed.GetValue(host) ?? "127.0.0.1")}:{parsed.GetValue(port)}/";
+            var hostName = parsed.GetValue(host) ?? "127.0.0.1";
+            if (Uri.CheckHostName(hostName.Trim('[', ']')) == UriHostNameType.Unknown)
+                throw new UsageException($"--host takes a host name or an IP address, got '{Opt.Shorten(hostName)}'");
+            var url = $"http://{UrlHost(hostName)}:{parsed.GetValue(port)}/";
             var limit = parsed.GetValue(timeout) ?? TimeSpan.FromSeconds(10);
             if (limit <= TimeSpan.Zero) throw new UsageException("--timeout must be more than 0 seconds");
 

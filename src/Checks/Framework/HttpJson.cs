@@ -14,7 +14,7 @@ public sealed record HttpJsonReply(JsonDocument? Document, int FailureCode, stri
     public bool Ok => Document is not null;
 
     /// <summary>`500 Can't connect to 127.0.0.1:24201 (Connection refused)`, `404 Not Found`.</summary>
-    public string StatusLine => $"{FailureCode} {FailureReason}";
+    public string StatusLine => $"{FailureCode} {FailureReason}".TrimEnd();
 }
 
 /// <summary>

@@ -161,6 +161,7 @@ public sealed class CheckHydraPosTests : IDisposable
     [InlineData("--file", Log, "--port", "0")]
     [InlineData("--file", Log, "-w", "x")]
     [InlineData("--file", Log, "--timeout", "0")]
+    [InlineData("--file", Log, "--host", "bad host/name")]
     public void Fix_usage_errors_are_UNKNOWN_in_one_line(params string[] args)
     {
         var r = _box.Run("check-hydra-pos", args);
