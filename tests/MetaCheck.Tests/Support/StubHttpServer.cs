@@ -1,0 +1,100 @@
+using System.Collections.Concurrent;
+using System.Net;
+using System.Net.Sockets;
+using System.Text;
+
+namespace MetaCheck.Tests.Support;
+
+/// <summary>What the stub answers to one request; <see cref="Hang"/> (<see cref="Hangs"/>) accepts and never answers.</summary>
+public sealed record StubReply(int Status, string Reason, string Body, bool Hangs = false, bool Closes = false)
+{
+    public static StubReply Json(string body) => new(200, "OK", body);
+    public static StubReply Hang() => new(0, "", "", Hangs: true);
+
+    /// <summary>Reads the request, then closes the connection without a word.</summary>
+    public static StubReply Close() => new(0, "", "", Closes: true);
+}
+
+/// <summary>
+/// A real HTTP/1.1 peer on 127.0.0.1 (raw TcpListener): answers every request with <see cref="Reply"/>,
+/// records the request paths, and can hold a connection open without answering (timeouts).
+/// </summary>
+public sealed class StubHttpServer : IDisposable
+{
+    private readonly TcpListener _listener = new(IPAddress.Loopback, 0);
+    private readonly CancellationTokenSource _stop = new();
+
+    public StubHttpServer(StubReply reply)
+    {
+        Reply = reply;
+        _listener.Start();
+        Port = ((IPEndPoint)_listener.LocalEndpoint).Port;
+        _ = Task.Run(AcceptLoop);
+    }
+
+    public int Port { get; }
+    public string Url => $"http://127.0.0.1:{Port}/";
+    public volatile StubReply Reply;
+    public ConcurrentQueue<string> Requests { get; } = new();
+
+    /// <summary>A loopback port with nothing listening (bound, then released).</summary>
+    public static int RefusedPort()
+    {
+        var l = new TcpListener(IPAddress.Loopback, 0);
+        l.Start();
+        int port = ((IPEndPoint)l.LocalEndpoint).Port;
+        l.Stop();
+        return port;
+    }
+
+    private async Task AcceptLoop()
+    {
+        while (!_stop.IsCancellationRequested)
+        {
+            TcpClient client;
+            try { client = await _listener.AcceptTcpClientAsync(_stop.Token); }
+            catch (Exception) { return; }
+            _ = Task.Run(() => Serve(client));
+        }
+    }
+
+    private async Task Serve(TcpClient client)
+    {
+        using (client)
+        {
+            try
+            {
+                var stream = client.GetStream();
+                var head = new StringBuilder();
+                var buffer = new byte[4096];
+                while (!head.ToString().Contains("\r\n\r\n"))
+                {
+                    int n = await stream.ReadAsync(buffer, _stop.Token);
+                    if (n == 0) return;
+                    head.Append(Encoding.ASCII.GetString(buffer, 0, n));
+                }
+                var requestLine = head.ToString().Split("\r\n")[0].Split(' ');
+                Requests.Enqueue(requestLine.Length > 1 ? requestLine[1] : "");
+                var reply = Reply;
+                if (reply.Closes) return;
+                if (reply.Hangs)
+                {
+                    await Task.Delay(Timeout.Infinite, _stop.Token);
+                    return;
+                }
+                var body = Encoding.UTF8.GetBytes(reply.Body);
+                var header = $"HTTP/1.1 {reply.Status} {reply.Reason}\r\nContent-Type: application/json\r\nContent-Length: {body.Length}\r\nConnection: close\r\n\r\n";
+                await stream.WriteAsync(Encoding.ASCII.GetBytes(header), _stop.Token);
+                await stream.WriteAsync(body, _stop.Token);
+            }
+            catch (Exception) when (_stop.IsCancellationRequested) { }
+            catch (IOException) { }
+        }
+    }
+
+    public void Dispose()
+    {
+        _stop.Cancel();
+        _listener.Stop();
+    }
+}
