@@ -7,5 +7,6 @@ public static class TlsCommands
 {
     public static IReadOnlyList<CommandInfo> All { get; } =
     [
+        new(CheckCrtExpiration.CheckCrtExpiration.Name, "alert when a certificate file is about to expire (kazeburo)", CheckCrtExpiration.CheckCrtExpiration.Main),
     ];
 }
