@@ -8,5 +8,6 @@ public static class TlsCommands
     public static IReadOnlyList<CommandInfo> All { get; } =
     [
         new(CheckCrtExpiration.CheckCrtExpiration.Name, "alert when a certificate file is about to expire (kazeburo)", CheckCrtExpiration.CheckCrtExpiration.Main),
+        new(CheckSslValidate.CheckSslValidate.Name, "verify a TLS server's certificate and alert before it expires (ryuichi1208, designed)", CheckSslValidate.CheckSslValidate.Main),
     ];
 }

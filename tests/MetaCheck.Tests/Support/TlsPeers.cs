@@ -153,7 +153,7 @@ public sealed class TlsPeer : IDisposable
 /// <summary>What this machine's OpenSSL lets a .NET client do, found out independently of the code under test.</summary>
 public static class LegacyTls
 {
-    /// <summary>Whether a client pinned to <paramref name="protocol"/> sends a ClientHello at all (a raw listener sees bytes).</summary>
+    /// <summary>Whether a client pinned to <paramref name="protocol"/> sends a ClientHello at all (a raw listener sees a handshake record, 0x16).</summary>
     public static bool ClientCanOffer(SslProtocols protocol)
     {
         using var listener = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
@@ -165,7 +165,8 @@ public static class LegacyTls
             server.ReceiveTimeout = 3000;
             try
             {
-                return server.Receive(new byte[512]) > 0;
+                var first = new byte[512];
+                return server.Receive(first) > 0 && first[0] == 0x16;
             }
             catch (SocketException)
             {
