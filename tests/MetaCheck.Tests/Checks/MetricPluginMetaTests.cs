@@ -20,6 +20,8 @@ public sealed class MetricPluginMetaTests : IDisposable
         // Nothing answers on port 9: the lookups fail fast and the plugins print their zero-valued metrics.
         ["mackerel-plugin-dns-lookup"] = (null, ["-d", "example.test", "-s", "127.0.0.1", "-p", "9", "-n", "1", "--timeout", "200"]),
         ["mackerel-plugin-dns-healthcheck"] = (null, ["-d", "example.test", "-s", "127.0.0.1:9", "--timeout", "200"]),
+        // Refused at once: only the DNS time (0 for an address) is printed.
+        ["mackerel-plugin-sslhandshake-time"] = (null, ["--timeout", "2", "https://127.0.0.1:9/"]),
     };
 
     public static TheoryData<string> MetricPlugins()

@@ -85,6 +85,14 @@ public sealed class TlsPeer : IDisposable
     public string P => Port.ToString(System.Globalization.CultureInfo.InvariantCulture);
     public int Handshakes => Volatile.Read(ref _handshakes);
 
+    /// <summary>The handshake count once it reaches <paramref name="expected"/> (the server side may finish after the client), or after 5 s.</summary>
+    public int HandshakesAtLeast(int expected)
+    {
+        var until = DateTime.UtcNow.AddSeconds(5);
+        while (Handshakes < expected && DateTime.UtcNow < until) Thread.Sleep(20);
+        return Handshakes;
+    }
+
     /// <summary>Whether this machine's OpenSSL lets a .NET server and client agree on <paramref name="protocol"/> on loopback.</summary>
     public static bool PlatformSupports(SslProtocols protocol, X509Certificate2 cert)
     {
