@@ -78,56 +78,21 @@ public static class TlsProbe
         var bare = r.Host.Length > 2 && r.Host[0] == '[' && r.Host[^1] == ']' ? r.Host[1..^1] : r.Host;
 
         var clock = Stopwatch.StartNew();
-        IPAddress[] addresses;
-        bool named = !IPAddress.TryParse(bare, out var literal);
-        if (!named) addresses = [literal!];
-        else
+        Socket socket;
+        string display;
+        TimeSpan dns;
+        try
         {
-            try
-            {
-                addresses = System.Net.Dns.GetHostAddressesAsync(bare, limit.Token).GetAwaiter().GetResult();
-            }
-            catch (SocketException e)
-            {
-                throw new TlsProbeException(TlsFailure.Resolve, $"cannot resolve host '{bare}': {TcpProbe.Reason(e)}");
-            }
-            catch (OperationCanceledException)
-            {
-                throw new TlsProbeException(TlsFailure.Timeout, $"cannot resolve host '{bare}': timed out after {secs} seconds");
-            }
-            if (addresses.Length == 0) throw new TlsProbeException(TlsFailure.Resolve, $"cannot resolve host '{bare}': no addresses");
+            socket = TcpProbe.ConnectTcp(bare, r.Port, r.Timeout, limit.Token, out display, out dns);
         }
-        var dns = named ? clock.Elapsed : TimeSpan.Zero;
+        catch (ProbeException e)
+        {
+            var failure = e.TimedOut ? TlsFailure.Timeout : e.Resolving ? TlsFailure.Resolve : TlsFailure.Connect;
+            throw new TlsProbeException(failure, e.Message) { DnsTime = e.DnsTime };
+        }
         TimeSpan? connectTime = null;
         TlsProbeException Fail(TlsFailure failure, string message) => new(failure, message) { DnsTime = dns, ConnectTime = connectTime };
-
-        clock.Restart();
-        Socket? socket = null;
-        string display = "";
-        TlsProbeException? first = null;
-        foreach (var address in addresses)
-        {
-            display = named ? $"{TcpProbe.JoinHostPort(bare, r.Port)} ({address})" : TcpProbe.JoinHostPort(address.ToString(), r.Port);
-            var candidate = new Socket(address.AddressFamily, SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
-            try
-            {
-                candidate.ConnectAsync(new IPEndPoint(address, r.Port), limit.Token).AsTask().GetAwaiter().GetResult();
-                socket = candidate;
-                break;
-            }
-            catch (SocketException e)
-            {
-                candidate.Dispose();
-                first ??= Fail(TlsFailure.Connect, $"connect to {display}: {TcpProbe.Reason(e)}");
-            }
-            catch (OperationCanceledException)
-            {
-                candidate.Dispose();
-                throw Fail(TlsFailure.Timeout, $"connect to {display}: timed out after {secs} seconds");
-            }
-        }
-        if (socket is null) throw first!;
-        var connect = clock.Elapsed;
+        var connect = clock.Elapsed - dns;
         connectTime = connect;
         if (r.NoTls)
         {
