@@ -58,8 +58,6 @@ public sealed class TlsSession : IDisposable
     public required X509Certificate2? Leaf { get; init; }
     /// <summary>Empty when the certificate verified (chain to a trusted root, name, validity period).</summary>
     public required IReadOnlyList<string> Problems { get; init; }
-    /// <summary>The leaf is outside its validity period (the problem text says which way).</summary>
-    public required bool TimeInvalid { get; init; }
 
     public void Dispose() => Leaf?.Dispose();
 }
@@ -100,7 +98,7 @@ public static class TlsProbe
             return new TlsSession
             {
                 DnsTime = dns, ConnectTime = connect, HandshakeTime = TimeSpan.Zero, Display = display,
-                Protocol = SslProtocols.None, Leaf = null, Problems = [], TimeInvalid = false,
+                Protocol = SslProtocols.None, Leaf = null, Problems = [],
             };
         }
 
@@ -108,7 +106,6 @@ public static class TlsProbe
         using var ssl = new SslStream(counting, leaveInnerStreamOpen: false);
         var serverName = r.ServerName ?? (bare.Length == 0 ? "localhost" : bare);
         List<string> problems = [];
-        bool timeInvalid = false;
         X509Certificate2? leaf = null;
         var options = new SslClientAuthenticationOptions
         {
@@ -118,7 +115,7 @@ public static class TlsProbe
             RemoteCertificateValidationCallback = (_, certificate, chain, errors) =>
             {
                 if (certificate is not null) leaf = X509CertificateLoader.LoadCertificate(certificate.GetRawCertData());
-                (problems, timeInvalid) = Describe(errors, chain, leaf, serverName, utcNow());
+                problems = Describe(errors, chain, leaf, serverName, utcNow());
                 return r.AcceptAnyCertificate || problems.Count == 0;
             },
         };
@@ -148,13 +145,13 @@ public static class TlsProbe
             if (!counting.SentHandshake)
                 throw Fail(TlsFailure.NotOffered,
                     $"this host's OpenSSL refused to offer {Versions(r.Protocols)} (security level or MinProtocol in its openssl.cnf); no ClientHello was sent to {display}");
-            throw Fail(TlsFailure.Handshake, $"TLS handshake with {display}: {Explain(e)}");
+            throw Fail(TlsFailure.Handshake, $"TLS handshake with {display}: {TcpTls.Explain(e)}");
         }
         var handshake = clock.Elapsed;
         return new TlsSession
         {
             DnsTime = dns, ConnectTime = connect, HandshakeTime = handshake, Display = display,
-            Protocol = ssl.SslProtocol, Leaf = leaf, Problems = problems, TimeInvalid = timeInvalid,
+            Protocol = ssl.SslProtocol, Leaf = leaf, Problems = problems,
         };
     }
 
@@ -171,22 +168,11 @@ public static class TlsProbe
         return names.Count == 0 ? "its default TLS versions" : string.Join(" or ", names);
     }
 
-    /// <summary>AOT builds carry resource keys instead of exception texts, so the reasons are ours.</summary>
-    private static string Explain(Exception e)
-    {
-        for (var x = e; x is not null; x = x.InnerException)
-            if (x is SocketException) return TcpProbe.Reason(x);
-        return e is AuthenticationException
-            ? "the server refused the handshake (no common protocol version or cipher, or not a TLS service)"
-            : "the connection closed during the handshake (not a TLS service, or the server refused our versions)";
-    }
-
     /// <summary>What is wrong with the certificate, in an SRE's words; empty when it verified.</summary>
-    private static (List<string> Problems, bool TimeInvalid) Describe(SslPolicyErrors errors, X509Chain? chain, X509Certificate2? leaf,
+    private static List<string> Describe(SslPolicyErrors errors, X509Chain? chain, X509Certificate2? leaf,
         string serverName, DateTime utcNow)
     {
         var problems = new List<string>();
-        bool timeInvalid = false;
         if (errors.HasFlag(SslPolicyErrors.RemoteCertificateNotAvailable)) problems.Add("the server sent no certificate");
         if (errors.HasFlag(SslPolicyErrors.RemoteCertificateChainErrors))
         {
@@ -194,12 +180,10 @@ public static class TlsProbe
             if (leaf is not null && CertText.NotAfterUtc(leaf) < utcNow)
             {
                 problems.Add($"the certificate expired on {CertText.OpensslDate(CertText.NotAfterUtc(leaf))}");
-                timeInvalid = true;
             }
             else if (leaf is not null && CertText.NotBeforeUtc(leaf) > utcNow)
             {
                 problems.Add($"the certificate is not valid before {CertText.OpensslDate(CertText.NotBeforeUtc(leaf))}");
-                timeInvalid = true;
             }
             else if (flags.HasFlag(X509ChainStatusFlags.NotTimeValid))
             {
@@ -217,7 +201,7 @@ public static class TlsProbe
             if (problems.Count == 0) problems.Add("the chain does not verify");
         }
         if (errors.HasFlag(SslPolicyErrors.RemoteCertificateNameMismatch)) problems.Add($"the certificate is not valid for '{serverName}'");
-        return (problems, timeInvalid);
+        return problems;
     }
 
     /// <summary>
