@@ -36,7 +36,14 @@ public sealed record TcpSettings
 }
 
 /// <summary>A network step failed (connect, TLS, write, read): CRITICAL, or WARNING with -W.</summary>
-public sealed class ProbeException(string message) : Exception(message);
+public sealed class ProbeException(string message) : Exception(message)
+{
+    /// <summary>Set by <see cref="TcpProbe.ConnectTcp"/>: the name lookup failed, or the step ran out of time.</summary>
+    public bool Resolving { get; init; }
+    public bool TimedOut { get; init; }
+    /// <summary>How long the name lookup took when it finished before the failure (null: it did not).</summary>
+    public TimeSpan? DnsTime { get; init; }
+}
 
 /// <summary>
 /// Mackerel's check-tcp: connect to a TCP port or Unix socket (optionally over TLS), optionally send a

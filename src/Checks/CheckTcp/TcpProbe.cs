@@ -18,6 +18,21 @@ internal static class TcpProbe
 
         var host = s.Hostname;
         var bare = host.Length > 2 && host[0] == '[' && host[^1] == ']' ? host[1..^1] : host;
+        var socket = ConnectTcp(bare, s.Port, s.Timeout, limit.Token, out var display, out _);
+        var stream = new NetworkStream(socket, ownsSocket: true);
+        if (!s.Ssl) return stream;
+        var tlsName = bare.Length == 0 ? "localhost" : bare;
+        return TcpTls.Handshake(stream, tlsName, s.NoCheckCertificate, display, s.Timeout, limit.Token);
+    }
+
+    /// <summary>
+    /// Resolves <paramref name="bare"/> (no brackets; empty: 127.0.0.1 then ::1) unless it is an address,
+    /// and connects to the first address that accepts. Shared with the TLS plugins (<c>Tls.TlsProbe</c>),
+    /// which time the two phases: <paramref name="dnsTime"/> is zero for an address.
+    /// </summary>
+    public static Socket ConnectTcp(string bare, int port, TimeSpan? timeout, CancellationToken token, out string display, out TimeSpan dnsTime)
+    {
+        var clock = System.Diagnostics.Stopwatch.StartNew();
         IPAddress[] addresses;
         bool named = false;
         if (bare.Length == 0) addresses = [IPAddress.Loopback, IPAddress.IPv6Loopback];
@@ -27,44 +42,42 @@ internal static class TcpProbe
             named = true;
             try
             {
-                addresses = System.Net.Dns.GetHostAddressesAsync(bare, limit.Token).GetAwaiter().GetResult();
+                addresses = System.Net.Dns.GetHostAddressesAsync(bare, token).GetAwaiter().GetResult();
             }
             catch (SocketException e)
             {
-                throw new ProbeException($"cannot resolve host '{bare}': {Reason(e)}");
+                throw new ProbeException($"cannot resolve host '{bare}': {Reason(e)}") { Resolving = true };
             }
             catch (OperationCanceledException)
             {
-                throw new ProbeException($"cannot resolve host '{bare}': timed out after {Secs(s.Timeout)} seconds");
+                throw new ProbeException($"cannot resolve host '{bare}': timed out after {Secs(timeout)} seconds") { Resolving = true, TimedOut = true };
             }
-            if (addresses.Length == 0) throw new ProbeException($"cannot resolve host '{bare}': no addresses");
+            if (addresses.Length == 0) throw new ProbeException($"cannot resolve host '{bare}': no addresses") { Resolving = true };
         }
+        dnsTime = named ? clock.Elapsed : TimeSpan.Zero;
 
         ProbeException? first = null;
+        display = "";
         foreach (var address in addresses)
         {
-            var display = named ? $"{JoinHostPort(bare, s.Port)} ({address})" : JoinHostPort(address.ToString(), s.Port);
+            display = named ? $"{JoinHostPort(bare, port)} ({address})" : JoinHostPort(address.ToString(), port);
             Socket? socket = null;
             try
             {
                 socket = new Socket(address.AddressFamily, SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
-                socket.ConnectAsync(new IPEndPoint(address, s.Port), limit.Token).AsTask().GetAwaiter().GetResult();
+                socket.ConnectAsync(new IPEndPoint(address, port), token).AsTask().GetAwaiter().GetResult();
+                return socket;
             }
             catch (SocketException e)
             {
                 socket?.Dispose();
-                first ??= new ProbeException($"connect to {display}: {Reason(e)}");
-                continue;
+                first ??= new ProbeException($"connect to {display}: {Reason(e)}") { DnsTime = dnsTime };
             }
             catch (OperationCanceledException)
             {
                 socket?.Dispose();
-                throw new ProbeException($"connect to {display}: timed out after {Secs(s.Timeout)} seconds");
+                throw new ProbeException($"connect to {display}: timed out after {Secs(timeout)} seconds") { TimedOut = true, DnsTime = dnsTime };
             }
-            var stream = new NetworkStream(socket, ownsSocket: true);
-            if (!s.Ssl) return stream;
-            var tlsName = bare.Length == 0 ? "localhost" : bare;
-            return TcpTls.Handshake(stream, tlsName, s.NoCheckCertificate, display, s.Timeout, limit.Token);
         }
         throw first!;
     }

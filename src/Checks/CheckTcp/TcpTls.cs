@@ -61,7 +61,7 @@ internal static class TcpTls
     }
 
     /// <summary>AOT builds carry resource keys instead of exception texts, so the reasons are ours.</summary>
-    private static string Explain(Exception e)
+    internal static string Explain(Exception e)
     {
         for (var x = e; x is not null; x = x.InnerException)
             if (x is SocketException) return TcpProbe.Reason(x);

@@ -22,6 +22,8 @@ public sealed class MetricPluginMetaTests : IDisposable
         ["mackerel-plugin-dns-healthcheck"] = (null, ["-d", "example.test", "-s", "127.0.0.1:9", "--timeout", "200"]),
         // No Gaurun on port 9: the runs are one UNKNOWN line; its metric names are checked against a live stub in MackerelPluginGaurunUsageTests.
         ["mackerel-plugin-gaurun-usage"] = (null, ["--port", "9", "--timeout", "1"]),
+        // Refused at once: only the DNS time (0 for an address) is printed.
+        ["mackerel-plugin-sslhandshake-time"] = (null, ["--timeout", "2", "https://127.0.0.1:9/"]),
     };
 
     public static TheoryData<string> MetricPlugins()

@@ -1,0 +1,159 @@
+using System.Security.Cryptography.X509Certificates;
+using MetaCheck.Checks.CheckCrtExpiration;
+using MetaCheck.Checks.Framework;
+using MetaCheck.Core;
+using MetaCheck.Tests.Support;
+
+namespace MetaCheck.Tests.Checks;
+
+/// <summary>check-crt-expiration against certificate files the tests make (PEM, DER, chains, key+cert bundles).</summary>
+public sealed class CheckCrtExpirationTests : IDisposable
+{
+    private readonly Sandbox _box = new();
+    private readonly TestCa _ca = new();
+
+    public void Dispose()
+    {
+        _ca.Dispose();
+        _box.Dispose();
+    }
+
+    /// <summary>A certificate file expiring <paramref name="days"/> days and <paramref name="extraHours"/> hours from now.</summary>
+    private (string Path, string DateText) Cert(double days, double extraHours = 6, string name = "cert.pem", bool der = false)
+    {
+        var now = DateTimeOffset.UtcNow;
+        var notAfter = now.AddDays(days).AddHours(extraHours);
+        using var cert = _ca.Issue(now.AddDays(-400), notAfter);
+        var path = _box.PathOf(name);
+        if (der) File.WriteAllBytes(path, cert.RawData);
+        else File.WriteAllText(path, cert.ExportCertificatePem() + "\n");
+        return (path, Openssl(cert.NotAfter.ToUniversalTime()));
+    }
+
+    private static string Openssl(DateTime utc) =>
+        utc.ToString("MMM", System.Globalization.CultureInfo.InvariantCulture) + " " + utc.Day.ToString().PadLeft(2) + " " +
+        utc.ToString("HH:mm:ss yyyy", System.Globalization.CultureInfo.InvariantCulture) + " GMT";
+
+    [Theory]
+    [InlineData(2026, 11, 25, 3, 1, 16, "Nov 25 03:01:16 2026 GMT")]
+    [InlineData(2030, 1, 5, 23, 0, 9, "Jan  5 23:00:09 2030 GMT")]
+    public void The_date_is_printed_as_openssl_prints_notAfter(int y, int mo, int d, int h, int mi, int s, string text) =>
+        CheckCrtExpiration.Evaluate(new DateTime(y, mo, d, h, mi, s, DateTimeKind.Utc), 0, 7, 5).Text.Should().Contain($"'{text}'");
+
+    [Theory]
+    [InlineData(2 * 86400, Status.Critical, "CRITICAL: Expiration date: 'Jan  1 00:00:00 1970 GMT'. 2 days left")]
+    [InlineData(4 * 86400 + 86399, Status.Critical, "CRITICAL: Expiration date: 'Jan  1 00:00:00 1970 GMT'. 4 days left")]
+    [InlineData(5 * 86400, Status.Warning, "WARNING: Expiration date: 'Jan  1 00:00:00 1970 GMT'. 5 days left")]
+    [InlineData(7 * 86400, Status.Ok, "OK: Expiration date: 'Jan  1 00:00:00 1970 GMT'. 7 days left")]
+    [InlineData(-3600, Status.Critical, "CRITICAL: Expiration date: 'Jan  1 00:00:00 1970 GMT'. 0 days left")]
+    [InlineData(-86400 - 1, Status.Critical, "CRITICAL: Expiration date: 'Jan  1 00:00:00 1970 GMT'. -1 days left")]
+    public void Days_are_truncated_toward_zero_and_thresholds_are_strictly_less_than(long secondsLeft, Status status, string text) =>
+        CheckCrtExpiration.Evaluate(DateTime.UnixEpoch, -secondsLeft, 7, 5).Should().Be(new CheckResult(status, text));
+
+    [Theory]
+    [InlineData(30, 0, "OK")]
+    [InlineData(7, 0, "OK")]
+    [InlineData(5, 1, "WARNING")]
+    [InlineData(4, 2, "CRITICAL")]
+    public void A_PEM_file_with_the_default_thresholds(int days, int exit, string word)
+    {
+        var (path, date) = Cert(days);
+        var r = _box.Run("check-crt-expiration", "-f", path);
+        (r.Exit, r.Stdout).Should().Be((exit, $"{word}: Expiration date: '{date}'. {days} days left\n"));
+        r.Stderr.Should().BeEmpty();
+    }
+
+    [Fact]
+    public void A_DER_file_and_custom_thresholds()
+    {
+        var (path, date) = Cert(20, der: true, name: "cert.der");
+        var r = _box.Run("check-crt-expiration", "-w", "30", "-c", "10", "-f", path);
+        (r.Exit, r.Stdout).Should().Be((1, $"WARNING: Expiration date: '{date}'. 20 days left\n"));
+        var c = _box.Run("check-crt-expiration", "--warning=40", "--critical=21", "--file", path);
+        (c.Exit, c.Stdout).Should().Be((2, $"CRITICAL: Expiration date: '{date}'. 20 days left\n"));
+    }
+
+    [Fact]
+    public void An_expired_certificate_shows_negative_days()
+    {
+        var (path, date) = Cert(-3, extraHours: -6);
+        var r = _box.Run("check-crt-expiration", "-f", path);
+        (r.Exit, r.Stdout).Should().Be((2, $"CRITICAL: Expiration date: '{date}'. -3 days left\n"));
+    }
+
+    [Fact]
+    public void In_a_PEM_chain_the_first_certificate_the_leaf_is_checked_and_a_key_before_it_is_skipped()
+    {
+        var now = DateTimeOffset.UtcNow;
+        using var leaf = _ca.Issue(now.AddDays(-1), now.AddDays(3).AddHours(6));
+        var path = _box.PathOf("bundle.pem");
+        var key = leaf.GetECDsaPrivateKey()!.ExportPkcs8PrivateKeyPem();
+        File.WriteAllText(path, key + "\n" + leaf.ExportCertificatePem() + "\n" + _ca.Pem);
+        var r = _box.Run("check-crt-expiration", "-f", path);
+        (r.Exit, r.Stdout).Should().Be((2, $"CRITICAL: Expiration date: '{Openssl(leaf.NotAfter.ToUniversalTime())}'. 3 days left\n"));
+    }
+
+    [Fact]
+    public void Fix_the_expiry_is_computed_in_UTC_whatever_the_local_time_zone()
+    {
+        // The original read the GMT date as local time: under Asia/Tokyo (UTC+9) 7 days 2 hours showed 6.
+        var (path, date) = Cert(7, extraHours: 2);
+        foreach (var zone in new[] { "Asia/Tokyo", "America/Los_Angeles", "UTC" })
+        {
+            _box.Env["TZ"] = zone;
+            var r = _box.Run("check-crt-expiration", "-f", path);
+            (r.Exit, r.Stdout).Should().Be((0, $"OK: Expiration date: '{date}'. 7 days left\n"), zone);
+        }
+    }
+
+    [Theory]
+    [InlineData("", "give -f /path/to/certificate.pem")]
+    [InlineData("-f", "-f")]
+    [InlineData("-w 7.5 -f x", "-w takes a whole number")]
+    [InlineData("-c abc -f x", "-c takes a whole number")]
+    [InlineData("-f x --bogus", "--bogus")]
+    public void Bad_input_is_UNKNOWN_with_one_line(string args, string fragment)
+    {
+        var r = _box.Run("check-crt-expiration", args.Split(' ', StringSplitOptions.RemoveEmptyEntries));
+        r.Exit.Should().Be(3, r.ToString());
+        r.Lines.Should().HaveCount(1, r.ToString());
+        r.Stdout.Should().StartWith("UNKNOWN: check-crt-expiration: ").And.Contain(fragment);
+    }
+
+    [Fact]
+    public void Missing_unreadable_and_non_certificate_files_are_UNKNOWN_naming_the_file()
+    {
+        var missing = _box.PathOf("missing.pem");
+        var garbage = _box.PathOf("garbage.pem");
+        File.WriteAllText(garbage, "hello, not a certificate\n");
+        var keyOnly = _box.PathOf("key.pem");
+        using (var k = System.Security.Cryptography.ECDsa.Create()) File.WriteAllText(keyOnly, k.ExportPkcs8PrivateKeyPem() + "\n");
+        var broken = _box.PathOf("broken.pem");
+        File.WriteAllText(broken, "-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n");
+        (string Path, string Message)[] cases =
+        [
+            (missing, $"cannot read {missing}: no such file"),
+            (_box.Dir, $"cannot read {_box.Dir}: is a directory"),
+            (garbage, $"cannot read {garbage}: not a PEM or DER certificate"),
+            (keyOnly, $"{keyOnly} has no CERTIFICATE block (PEM file with other contents only)"),
+            (broken, $"cannot read {broken}: its first CERTIFICATE block is not a valid certificate"),
+        ];
+        foreach (var (path, message) in cases)
+        {
+            var r = _box.Run("check-crt-expiration", "-f", path);
+            (r.Exit, r.Stdout).Should().Be((3, $"UNKNOWN: check-crt-expiration: {message}\n"), path);
+            r.Stderr.Should().BeEmpty();
+        }
+    }
+
+    [Fact]
+    public void Works_as_the_inner_command_of_delay_checker()
+    {
+        var (path, date) = Cert(2);
+        string[] args = ["-c", "2", "--", "check-crt-expiration", "-f", path];
+        var first = _box.Run("delay-checker", args);
+        (first.Exit, first.Stdout).Should().Be((0, $"DelayWarn(1/2): CRITICAL: Expiration date: '{date}'. 2 days left\n"));
+        var second = _box.Run("delay-checker", args);
+        (second.Exit, second.Stdout).Should().Be((2, $"DelayNG(2/2): CRITICAL: Expiration date: '{date}'. 2 days left\n"));
+    }
+}
