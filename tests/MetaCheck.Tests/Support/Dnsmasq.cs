@@ -8,7 +8,7 @@ namespace MetaCheck.Tests.Support;
 /// <summary>A real dnsmasq (Debian's dnsmasq-base) serving a .test zone on a free loopback port.</summary>
 public sealed class Dnsmasq : IDisposable
 {
-    private readonly Process _process;
+    private Process _process = null!;
     private readonly string _dir;
 
     public Dnsmasq(IEnumerable<string> hostsLines, params string[] extraArgs)
@@ -17,22 +17,35 @@ public sealed class Dnsmasq : IDisposable
         Directory.CreateDirectory(_dir);
         var hosts = Path.Combine(_dir, "hosts");
         File.WriteAllLines(hosts, hostsLines);
-        Port = FreePort();
-        var info = new ProcessStartInfo("/usr/sbin/dnsmasq")
+        // A port free for UDP may be taken for TCP (dnsmasq binds both), or taken by a parallel test
+        // in between: start again on another port when the bind fails.
+        for (int attempt = 1; ; attempt++)
         {
-            UseShellExecute = false, RedirectStandardError = true, RedirectStandardOutput = true,
-        };
-        foreach (var arg in new[]
-                 {
-                     "--keep-in-foreground", "--no-resolv", "--no-hosts", "--bind-interfaces", "--listen-address=127.0.0.1",
-                     $"--port={Port}", $"--addn-hosts={hosts}", "--local=/test/", "--pid-file=", "--user=root", "--log-facility=-",
-                 }.Concat(extraArgs))
-            info.ArgumentList.Add(arg);
-        _process = Process.Start(info)!;
-        WaitUntilAnswering();
+            Port = FreePort();
+            var info = new ProcessStartInfo("/usr/sbin/dnsmasq")
+            {
+                UseShellExecute = false, RedirectStandardError = true, RedirectStandardOutput = true,
+            };
+            foreach (var arg in new[]
+                     {
+                         "--keep-in-foreground", "--no-resolv", "--no-hosts", "--bind-interfaces", "--listen-address=127.0.0.1",
+                         $"--port={Port}", $"--addn-hosts={hosts}", "--local=/test/", "--pid-file=", "--user=root", "--log-facility=-",
+                     }.Concat(extraArgs))
+                info.ArgumentList.Add(arg);
+            _process = Process.Start(info)!;
+            try
+            {
+                WaitUntilAnswering();
+                return;
+            }
+            catch (InvalidOperationException e) when (attempt < 5 && e.Message.Contains("Address already in use"))
+            {
+                _process.Dispose();
+            }
+        }
     }
 
-    public int Port { get; }
+    public int Port { get; private set; }
     public string Server => $"127.0.0.1:{Port}";
     public IPEndPoint EndPoint => new(IPAddress.Loopback, Port);
 
