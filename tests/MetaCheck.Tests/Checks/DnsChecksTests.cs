@@ -135,6 +135,16 @@ public sealed class DnsChecksTests : IDisposable
         (alert.Exit, alert.Stdout).Should().Be((2, "DelayNG(2/2): CRITICAL: 3 dns-rr hosts found < 4\n"));
     }
 
+    [Fact]
+    public void Check_resolver_as_the_inner_command_of_delay_checker()
+    {
+        string[] args = ["-c", "2", "--", "check-resolver", "--host", "nothing.test", "--server", _dns.Server];
+        _box.Run("delay-checker", args).Stdout.Should().MatchRegex(@"^DelayWarn\(1/2\): CRITICAL: hosts not found in [0-9.e-]+ sec\n$");
+        var alert = _box.Run("delay-checker", args);
+        alert.Exit.Should().Be(2);
+        alert.Stdout.Should().StartWith("DelayNG(2/2): CRITICAL: hosts not found in ");
+    }
+
     private static string[] Names(CmdResult r) => r.Lines.Select(l => l.Split('\t')[0]).ToArray();
 
     private static Dictionary<string, string> Values(CmdResult r) =>
