@@ -111,22 +111,7 @@ public sealed class TlsPeer : IDisposable
         }
     }
 
-    private async Task AcceptLoop()
-    {
-        while (!_stop.IsCancellationRequested)
-        {
-            Socket client;
-            try
-            {
-                client = await _listener.AcceptAsync(_stop.Token);
-            }
-            catch (Exception e) when (e is OperationCanceledException or SocketException or ObjectDisposedException)
-            {
-                return;
-            }
-            _ = Task.Run(() => Serve(client));
-        }
-    }
+    private Task AcceptLoop() => Loopback.AcceptLoop(_listener, _stop.Token, Serve);
 
     private async Task Serve(Socket client)
     {
