@@ -7,5 +7,6 @@ public static class LogCommands
 {
     public static IReadOnlyList<CommandInfo> All { get; } =
     [
+        new(AxslogLight.AxslogLight.Name, "nginx latency (request - upstream time) percentiles from LTSV access logs (ryuichi1208)", AxslogLight.AxslogLight.Main),
     ];
 }

@@ -42,4 +42,54 @@ public static class Posix
         int type = mode & 0xF000;
         return new PathInfo(uid, (UnixFileMode)(mode & 0xFFF), type == 0x4000, type == 0xA000, type == 0x8000);
     }
+    /// <summary>Which file a path or open handle is: device and inode (as stat reports them), size and type.</summary>
+    public readonly record struct FileId(ulong Device, ulong Inode, long Size, bool IsRegularFile);
+
+    /// <summary>stat-like (symlinks followed). Null when the path does not exist.</summary>
+    public static unsafe FileId? Stat(string path)
+    {
+        var utf8 = System.Text.Encoding.UTF8.GetBytes(path + "\0");
+        byte* buffer = stackalloc byte[256];
+        fixed (byte* p = utf8)
+        {
+            if (StatX(AtFdCwd, p, 0, StatxBasicStats, buffer) != 0)
+            {
+                int errno = Marshal.GetLastPInvokeError();
+                if (errno == 2 /* ENOENT */ || errno == 20 /* ENOTDIR */) return null;
+                throw new IOException($"cannot stat {path}: {Marshal.GetPInvokeErrorMessage(errno)}");
+            }
+        }
+        return ReadId(buffer);
+    }
+
+    /// <summary>fstat-like: the file an open handle refers to, whatever its path is now.</summary>
+    public static unsafe FileId Stat(Microsoft.Win32.SafeHandles.SafeFileHandle handle)
+    {
+        byte* empty = stackalloc byte[1];
+        empty[0] = 0;
+        byte* buffer = stackalloc byte[256];
+        bool added = false;
+        try
+        {
+            handle.DangerousAddRef(ref added);
+            if (StatX((int)handle.DangerousGetHandle(), empty, AtEmptyPath, StatxBasicStats, buffer) != 0)
+                throw new IOException($"cannot stat an open file: {Marshal.GetPInvokeErrorMessage(Marshal.GetLastPInvokeError())}");
+        }
+        finally
+        {
+            if (added) handle.DangerousRelease();
+        }
+        return ReadId(buffer);
+    }
+
+    private const int AtEmptyPath = 0x1000;
+
+    private static unsafe FileId ReadId(byte* buffer)
+    {
+        ushort mode = *(ushort*)(buffer + 28);
+        ulong inode = *(ulong*)(buffer + 32);
+        long size = *(long*)(buffer + 40);
+        ulong device = ((ulong)*(uint*)(buffer + 136) << 32) | *(uint*)(buffer + 140);
+        return new FileId(device, inode, size, (mode & 0xF000) == 0x8000);
+    }
 }

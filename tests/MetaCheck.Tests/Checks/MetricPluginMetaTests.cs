@@ -17,6 +17,8 @@ public sealed class MetricPluginMetaTests : IDisposable
     {
         ["mackerel-plugin-linux-socket-queue-size"] = ("linux-2.6.32", ["--ip", "0.0.0.0", "--port", "80", "--prefix", "web"]),
         ["mackerel-plugin-linux-netstat"] = (null, ["-extend"]),
+        // Any readable file: lines that are not LTSV with a request time are skipped (its names are checked in AxslogLightTests).
+        ["mackerel-plugin-axslog-light"] = (null, ["--logfile", "/etc/passwd", "--key-prefix", "meta"]),
         // Nothing answers on port 9: the lookups fail fast and the plugins print their zero-valued metrics.
         ["mackerel-plugin-dns-lookup"] = (null, ["-d", "example.test", "-s", "127.0.0.1", "-p", "9", "-n", "1", "--timeout", "200"]),
         ["mackerel-plugin-dns-healthcheck"] = (null, ["-d", "example.test", "-s", "127.0.0.1:9", "--timeout", "200"]),
