@@ -284,7 +284,7 @@ public static class AxslogLight
     /// <summary>
     /// Scans from <paramref name="start"/> to the end with a 1 MiB buffer and returns the new position: after the last
     /// complete line (a partial last line is left for the next run), or the end for a rotated file's final tail.
-    /// More than 1 GB pending is skipped. A line longer than the buffer is skipped whole.
+    /// More than 1 GB pending is skipped. A line longer than the buffer is skipped whole, once it is complete.
     /// </summary>
     private static long ReadFrom(PluginContext context, FileStream stream, string path, long start, LineKeys keys,
         List<double> samples, ref long skipped, bool finalTail)
@@ -299,6 +299,7 @@ public static class AxslogLight
         long position = start;
         int filled = 0;
         bool discarding = false;
+        long longLineStart = 0;
         try
         {
             stream.Seek(start, SeekOrigin.Begin);
@@ -322,6 +323,7 @@ public static class AxslogLight
                 if (rest == buffer.Length)
                 {
                     discarding = true;    // no newline in a full buffer
+                    longLineStart = position;
                     position += rest;
                     filled = 0;
                     continue;
@@ -334,6 +336,8 @@ public static class AxslogLight
         {
             throw new DataSourceException($"cannot read {path}: {e.Message}");
         }
+        // A long line still being written: start from it again next time rather than from its middle.
+        if (discarding && !finalTail) return longLineStart;
         if (finalTail && filled > 0)
         {
             var tail = buffer.AsSpan(0, filled);

@@ -233,6 +233,19 @@ public sealed class AxslogLightTests : IDisposable
     }
 
     [Fact]
+    public void A_line_over_one_mebibyte_is_skipped_whole_even_when_it_is_completed_later()
+    {
+        var log = _box.PathOf("access.log");
+        File.WriteAllText(log, Line("0.200", "0.100") + "pad:" + new string('x', 1_500_000));
+        Values(Run(log)).Should().Equal(Expect("0.100000", "0.100000", "0.100000", "0.100000"));
+        // Read from the middle of the long line, this would look like a line with request time 9.
+        File.AppendAllText(log, "xx:1\trequest_time:9.000\n" + Line("0.500", "0.100"));
+        var result = Run(log);
+        Values(result).Should().Equal(Expect("0.400000", "0.400000", "0.400000", "0.400000"));
+        result.Stderr.Should().Contain("skipped 1 line(s)");
+    }
+
+    [Fact]
     public void A_missing_file_is_one_unknown_line()
     {
         var result = Run(_box.PathOf("nope.log"));
