@@ -7,5 +7,6 @@ public static class MackerelApiCommands
 {
     public static IReadOnlyList<CommandInfo> All { get; } =
     [
+        new(MackerelErrorbudgetCalculator.MackerelErrorbudgetCalculator.Name, "SLO error budget of a host metric over a service role, from the Mackerel API (ryuichi1208)", MackerelErrorbudgetCalculator.MackerelErrorbudgetCalculator.Main, MackerelErrorbudgetCalculator.MackerelErrorbudgetCalculator.OldName),
     ];
 }
