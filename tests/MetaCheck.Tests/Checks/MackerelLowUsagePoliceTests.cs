@@ -66,6 +66,14 @@ public sealed class FakeMackerelApiLowUsagePoliceTests : IDisposable
     }
 
     [Fact]
+    public void Fake_API_host_names_missing_from_the_list_come_from_the_host_endpoint()
+    {
+        _api.NamelessList = true;
+        Run("--metrics", "loadavg").Stdout.Should().Be("host\t\t\tmax\tmin\tavg\tp50\tp90\nbatch02\tno data\nidle03\tno data\nweb01\t0.3\t0.3\t0.3\t0.3\t0.3\n");
+        _api.Requests.Should().Contain(["/api/v0/hosts/h1", "/api/v0/hosts/h2", "/api/v0/hosts/h3"]);
+    }
+
+    [Fact]
     public void Fix_colour_only_on_request_or_a_terminal()
     {
         Run().Stdout.Should().NotContain("\u001b");
@@ -143,6 +151,22 @@ public sealed class FakeMackerelApiLowUsagePoliceTests : IDisposable
 
 public sealed class LowUsagePoliceUnitTests
 {
+    [Fact]
+    public void The_first_host_failure_stops_the_remaining_hosts()
+    {
+        var client = new MetaCheck.Checks.MackerelApi.MackerelClient(new Uri("http://127.0.0.1:9/"), "k", TimeSpan.FromSeconds(1), parallel: 1);
+        int calls = 0;
+        var act = () => client.ForEachHost(Enumerable.Range(0, 5).ToList(), i =>
+        {
+            Interlocked.Increment(ref calls);
+            return i >= 0 ? throw new MetaCheck.Checks.Framework.DataSourceException($"host {i} failed") : i;
+        });
+        act.Should().Throw<MetaCheck.Checks.Framework.DataSourceException>().WithMessage("host 0 failed");
+        calls.Should().Be(1);
+        // Later requests of hosts already running are refused without touching the network.
+        client.Invoking(c => c.Get("api/v0/services")).Should().Throw<OperationCanceledException>();
+    }
+
     [Fact]
     public void Statistics_of_a_series()
     {

@@ -19,6 +19,9 @@ public sealed class FakeMackerelApi : IDisposable
     public List<string> Services { get; } = ["web"];
     public List<(string Id, string Name)> Hosts { get; } = [];
 
+    /// <summary>List hosts without their names (only `GET /api/v0/hosts/&lt;id&gt;` tells them).</summary>
+    public bool NamelessList { get; set; }
+
     /// <summary>(host id, metric name) → values at k = 1, 2, … minutes back; 0/absent = no point.</summary>
     public ConcurrentDictionary<(string, string), double?[]> Points { get; } = new();
 
@@ -39,7 +42,7 @@ public sealed class FakeMackerelApi : IDisposable
         if (path == "/api/v0/services")
             return StubReply.Json($$"""{"services":[{{string.Join(",", Services.Select(s => $$"""{"name":"{{s}}","memo":"","roles":["app","db"]}"""))}}]}""");
         if (path == "/api/v0/hosts")
-            return StubReply.Json($$"""{"hosts":[{{string.Join(",", Hosts.Select(h => $$"""{"id":"{{h.Id}}","name":"{{h.Name}}","status":"working","roleFullnames":["{{query.GetValueOrDefault("service")}}:{{query.GetValueOrDefault("role")}}"]}"""))}}]}""");
+            return StubReply.Json($$"""{"hosts":[{{string.Join(",", Hosts.Select(h => $$"""{"id":"{{h.Id}}",{{(NamelessList ? "" : $"\"name\":\"{h.Name}\",")}}"status":"working","roleFullnames":["{{query.GetValueOrDefault("service")}}:{{query.GetValueOrDefault("role")}}"]}"""))}}]}""");
         var parts = path.Split('/');
         if (parts.Length == 5 && parts[3] == "hosts")
         {
