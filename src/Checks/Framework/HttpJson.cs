@@ -30,7 +30,8 @@ public static class HttpJson
     /// Non-2xx answers and transport failures come back as a failed reply (the caller decides whether that
     /// is an alert or UNKNOWN); a 2xx body that is not JSON is a <see cref="DataSourceException"/>.
     /// </summary>
-    public static HttpJsonReply Fetch(string url, TimeSpan timeout)
+    /// <param name="headers">Extra request headers (an API key); null for none.</param>
+    public static HttpJsonReply Fetch(string url, TimeSpan timeout, IReadOnlyDictionary<string, string>? headers = null)
     {
         var uri = new Uri(url);
         using var handler = new SocketsHttpHandler
@@ -42,6 +43,8 @@ public static class HttpJson
         using var client = new HttpClient(handler) { Timeout = timeout, MaxResponseContentBufferSize = MaxBodyBytes };
         using var request = new HttpRequestMessage(HttpMethod.Get, uri);
         request.Headers.UserAgent.ParseAdd("metacheck");
+        foreach (var (name, value) in headers ?? new Dictionary<string, string>())
+            request.Headers.TryAddWithoutValidation(name, value);
         byte[] body;
         try
         {
@@ -80,9 +83,9 @@ public static class HttpJson
     }
 
     /// <summary>A reply that must be JSON: any failure is a <see cref="DataSourceException"/> (UNKNOWN).</summary>
-    public static JsonDocument Get(string url, TimeSpan timeout)
+    public static JsonDocument Get(string url, TimeSpan timeout, IReadOnlyDictionary<string, string>? headers = null)
     {
-        var reply = Fetch(url, timeout);
+        var reply = Fetch(url, timeout, headers);
         return reply.Document ?? throw new DataSourceException($"GET {url} failed: {reply.StatusLine}");
     }
 

@@ -37,6 +37,12 @@ public sealed class StubHttpServer : IDisposable
     public volatile StubReply Reply;
     public ConcurrentQueue<string> Requests { get; } = new();
 
+    /// <summary>Every request's line and headers, as received (header assertions).</summary>
+    public ConcurrentQueue<string> Heads { get; } = new();
+
+    /// <summary>When set, picks the reply per request path (with query); <see cref="Reply"/> otherwise.</summary>
+    public volatile Func<string, StubReply>? Route;
+
     /// <summary>A loopback port with nothing listening (bound, then released).</summary>
     public static int RefusedPort()
     {
@@ -74,8 +80,10 @@ public sealed class StubHttpServer : IDisposable
                     head.Append(Encoding.ASCII.GetString(buffer, 0, n));
                 }
                 var requestLine = head.ToString().Split("\r\n")[0].Split(' ');
-                Requests.Enqueue(requestLine.Length > 1 ? requestLine[1] : "");
-                var reply = Reply;
+                var target = requestLine.Length > 1 ? requestLine[1] : "";
+                Requests.Enqueue(target);
+                Heads.Enqueue(head.ToString());
+                var reply = Route?.Invoke(target) ?? Reply;
                 if (reply.Closes) return;
                 if (reply.Hangs)
                 {
