@@ -96,7 +96,7 @@ public static class Cli
     }
 
     private static bool IsOptionLike(string token) =>
-        token.Length > 1 && token[0] == '-' && !(token.Length > 1 && (char.IsAsciiDigit(token[1]) || token[1] == '.'));
+        token.Length > 1 && token[0] == '-' && !char.IsAsciiDigit(token[1]) && token[1] != '.';
 
     private static bool IsFlag(Option option) => option.ValueType == typeof(bool);
 

@@ -26,40 +26,35 @@ public static class Posix
     /// <summary>lstat-like: a symlink is reported as itself, never followed. Null when the path does not exist.</summary>
     public static unsafe PathInfo? LStat(string path)
     {
-        var utf8 = System.Text.Encoding.UTF8.GetBytes(path + "\0");
         byte* buffer = stackalloc byte[256];
-        fixed (byte* p = utf8)
-        {
-            if (StatX(AtFdCwd, p, AtSymlinkNoFollow, StatxBasicStats, buffer) != 0)
-            {
-                int errno = Marshal.GetLastPInvokeError();
-                if (errno == 2 /* ENOENT */ || errno == 20 /* ENOTDIR */) return null;
-                throw new IOException($"cannot stat {path}: {Marshal.GetPInvokeErrorMessage(errno)}");
-            }
-        }
+        if (!StatPath(path, AtSymlinkNoFollow, buffer)) return null;
         uint uid = *(uint*)(buffer + 20);
         ushort mode = *(ushort*)(buffer + 28);
         int type = mode & 0xF000;
         return new PathInfo(uid, (UnixFileMode)(mode & 0xFFF), type == 0x4000, type == 0xA000, type == 0x8000);
     }
+
+    /// <summary>statx of a path into <paramref name="buffer"/>; false when the path does not exist.</summary>
+    private static unsafe bool StatPath(string path, int flags, byte* buffer)
+    {
+        var utf8 = System.Text.Encoding.UTF8.GetBytes(path + "\0");
+        fixed (byte* p = utf8)
+        {
+            if (StatX(AtFdCwd, p, flags, StatxBasicStats, buffer) == 0) return true;
+        }
+        int errno = Marshal.GetLastPInvokeError();
+        if (errno == 2 /* ENOENT */ || errno == 20 /* ENOTDIR */) return false;
+        throw new IOException($"cannot stat {path}: {Marshal.GetPInvokeErrorMessage(errno)}");
+    }
+
     /// <summary>Which file a path or open handle is: device and inode (as stat reports them), size and type.</summary>
     public readonly record struct FileId(ulong Device, ulong Inode, long Size, bool IsRegularFile);
 
     /// <summary>stat-like (symlinks followed). Null when the path does not exist.</summary>
     public static unsafe FileId? Stat(string path)
     {
-        var utf8 = System.Text.Encoding.UTF8.GetBytes(path + "\0");
         byte* buffer = stackalloc byte[256];
-        fixed (byte* p = utf8)
-        {
-            if (StatX(AtFdCwd, p, 0, StatxBasicStats, buffer) != 0)
-            {
-                int errno = Marshal.GetLastPInvokeError();
-                if (errno == 2 /* ENOENT */ || errno == 20 /* ENOTDIR */) return null;
-                throw new IOException($"cannot stat {path}: {Marshal.GetPInvokeErrorMessage(errno)}");
-            }
-        }
-        return ReadId(buffer);
+        return StatPath(path, 0, buffer) ? ReadId(buffer) : null;
     }
 
     /// <summary>fstat-like: the file an open handle refers to, whatever its path is now.</summary>

@@ -51,6 +51,38 @@ public sealed class StateStore : IDisposable
         return store;
     }
 
+    /// <summary>Failures that make the store unusable for this run; callers fail open.</summary>
+    public static bool IsUnusable(Exception e) =>
+        e is StateUnavailableException or IOException or UnauthorizedAccessException or SqliteException;
+
+    /// <summary>
+    /// The current user's store, or null after one line on stderr naming the problem and what the
+    /// caller does without the store (<paramref name="without"/>).
+    /// </summary>
+    public static StateStore? TryOpenForUser(string? explicitDir, Func<string, string?> env, int keepRuns, TextWriter err,
+        string who, string without)
+    {
+        try
+        {
+            var (dir, _) = StateDirectory.Resolve(explicitDir, env, Posix.EffectiveUserId);
+            var store = Open(dir, keepRuns);
+            store.FlushNotices(err, who);
+            return store;
+        }
+        catch (Exception e) when (IsUnusable(e))
+        {
+            err.WriteLine($"metacheck: {who}: {e.Message.TrimEnd('.')}; {without}");
+            return null;
+        }
+    }
+
+    /// <summary>Writes (once) the repairs done so far, such as a corrupt file moved aside.</summary>
+    public void FlushNotices(TextWriter err, string who)
+    {
+        foreach (var notice in Notices) err.WriteLine($"metacheck: {who}: {notice}");
+        Notices.Clear();
+    }
+
     private static SqliteConnection Connect(string path)
     {
         StateDirectory.EnsurePrivateFile(path);

@@ -92,24 +92,24 @@ public sealed class WrapperRun : IDisposable
     /// <summary>Runs <paramref name="use"/> against the store; on any store failure says so on stderr and returns the fallback.</summary>
     public T WithStore<T>(Func<StateStore, T> use, T fallback)
     {
+        const string without = "reporting the check's own result without history";
         if (_storeFailed) return fallback;
-        try
-        {
-            if (_store is null)
-            {
-                var (dir, _) = StateDirectory.Resolve(_stateDir, _env.GetEnv, Posix.EffectiveUserId);
-                _store = StateStore.Open(dir, _keepRuns);
-            }
-            var result = use(_store);
-            foreach (var notice in _store.Notices) _env.Stderr.WriteLine($"metacheck: {_wrapper}: {notice}");
-            _store.Notices.Clear();
-            return result;
-        }
-        catch (Exception e) when (e is StateUnavailableException or IOException or UnauthorizedAccessException
-                                  or Microsoft.Data.Sqlite.SqliteException)
+        _store ??= StateStore.TryOpenForUser(_stateDir, _env.GetEnv, _keepRuns, _env.Stderr, _wrapper, without);
+        if (_store is null)
         {
             _storeFailed = true;
-            _env.Stderr.WriteLine($"metacheck: {_wrapper}: {e.Message.TrimEnd('.')}; reporting the check's own result without history");
+            return fallback;
+        }
+        try
+        {
+            var result = use(_store);
+            _store.FlushNotices(_env.Stderr, _wrapper);
+            return result;
+        }
+        catch (Exception e) when (StateStore.IsUnusable(e))
+        {
+            _storeFailed = true;
+            _env.Stderr.WriteLine($"metacheck: {_wrapper}: {e.Message.TrimEnd('.')}; {without}");
             return fallback;
         }
     }

@@ -33,18 +33,8 @@ public sealed class PluginContext
     public StateStore? Store(string plugin)
     {
         if (_store is not null || _storeFailed) return _store;
-        try
-        {
-            var (dir, _) = StateDirectory.Resolve(null, GetEnv, Posix.EffectiveUserId);
-            _store = StateStore.Open(dir);
-            foreach (var notice in _store.Notices) Err.WriteLine($"metacheck: {plugin}: {notice}");
-        }
-        catch (Exception e) when (e is StateUnavailableException or IOException or UnauthorizedAccessException
-                                  or Microsoft.Data.Sqlite.SqliteException)
-        {
-            _storeFailed = true;
-            Err.WriteLine($"metacheck: {plugin}: {e.Message.TrimEnd('.')}; counters are not kept this run");
-        }
+        _store = StateStore.TryOpenForUser(null, GetEnv, StateStore.DefaultKeepRuns, Err, plugin, "counters are not kept this run");
+        _storeFailed = _store is null;
         return _store;
     }
 }
