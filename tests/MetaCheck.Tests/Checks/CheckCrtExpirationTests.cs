@@ -7,32 +7,19 @@ using MetaCheck.Tests.Support;
 namespace MetaCheck.Tests.Checks;
 
 /// <summary>check-crt-expiration against certificate files the tests make (PEM, DER, chains, key+cert bundles).</summary>
-public sealed class CheckCrtExpirationTests : IDisposable
+public sealed class CheckCrtExpirationTests : TlsTestBed
 {
-    private readonly Sandbox _box = new();
-    private readonly TestCa _ca = new();
-
-    public void Dispose()
-    {
-        _ca.Dispose();
-        _box.Dispose();
-    }
-
     /// <summary>A certificate file expiring <paramref name="days"/> days and <paramref name="extraHours"/> hours from now.</summary>
     private (string Path, string DateText) Cert(double days, double extraHours = 6, string name = "cert.pem", bool der = false)
     {
         var now = DateTimeOffset.UtcNow;
         var notAfter = now.AddDays(days).AddHours(extraHours);
-        using var cert = _ca.Issue(now.AddDays(-400), notAfter);
-        var path = _box.PathOf(name);
+        using var cert = Ca.Issue(now.AddDays(-400), notAfter);
+        var path = Box.PathOf(name);
         if (der) File.WriteAllBytes(path, cert.RawData);
         else File.WriteAllText(path, cert.ExportCertificatePem() + "\n");
-        return (path, Openssl(cert.NotAfter.ToUniversalTime()));
+        return (path, OpensslDate(cert.NotAfter.ToUniversalTime()));
     }
-
-    private static string Openssl(DateTime utc) =>
-        utc.ToString("MMM", System.Globalization.CultureInfo.InvariantCulture) + " " + utc.Day.ToString().PadLeft(2) + " " +
-        utc.ToString("HH:mm:ss yyyy", System.Globalization.CultureInfo.InvariantCulture) + " GMT";
 
     [Theory]
     [InlineData(2026, 11, 25, 3, 1, 16, "Nov 25 03:01:16 2026 GMT")]
@@ -58,7 +45,7 @@ public sealed class CheckCrtExpirationTests : IDisposable
     public void A_PEM_file_with_the_default_thresholds(int days, int exit, string word)
     {
         var (path, date) = Cert(days);
-        var r = _box.Run("check-crt-expiration", "-f", path);
+        var r = Box.Run("check-crt-expiration", "-f", path);
         (r.Exit, r.Stdout).Should().Be((exit, $"{word}: Expiration date: '{date}'. {days} days left\n"));
         r.Stderr.Should().BeEmpty();
     }
@@ -67,9 +54,9 @@ public sealed class CheckCrtExpirationTests : IDisposable
     public void A_DER_file_and_custom_thresholds()
     {
         var (path, date) = Cert(20, der: true, name: "cert.der");
-        var r = _box.Run("check-crt-expiration", "-w", "30", "-c", "10", "-f", path);
+        var r = Box.Run("check-crt-expiration", "-w", "30", "-c", "10", "-f", path);
         (r.Exit, r.Stdout).Should().Be((1, $"WARNING: Expiration date: '{date}'. 20 days left\n"));
-        var c = _box.Run("check-crt-expiration", "--warning=40", "--critical=21", "--file", path);
+        var c = Box.Run("check-crt-expiration", "--warning=40", "--critical=21", "--file", path);
         (c.Exit, c.Stdout).Should().Be((2, $"CRITICAL: Expiration date: '{date}'. 20 days left\n"));
     }
 
@@ -77,7 +64,7 @@ public sealed class CheckCrtExpirationTests : IDisposable
     public void An_expired_certificate_shows_negative_days()
     {
         var (path, date) = Cert(-3, extraHours: -6);
-        var r = _box.Run("check-crt-expiration", "-f", path);
+        var r = Box.Run("check-crt-expiration", "-f", path);
         (r.Exit, r.Stdout).Should().Be((2, $"CRITICAL: Expiration date: '{date}'. -3 days left\n"));
     }
 
@@ -85,12 +72,12 @@ public sealed class CheckCrtExpirationTests : IDisposable
     public void In_a_PEM_chain_the_first_certificate_the_leaf_is_checked_and_a_key_before_it_is_skipped()
     {
         var now = DateTimeOffset.UtcNow;
-        using var leaf = _ca.Issue(now.AddDays(-1), now.AddDays(3).AddHours(6));
-        var path = _box.PathOf("bundle.pem");
+        using var leaf = Ca.Issue(now.AddDays(-1), now.AddDays(3).AddHours(6));
+        var path = Box.PathOf("bundle.pem");
         var key = leaf.GetECDsaPrivateKey()!.ExportPkcs8PrivateKeyPem();
-        File.WriteAllText(path, key + "\n" + leaf.ExportCertificatePem() + "\n" + _ca.Pem);
-        var r = _box.Run("check-crt-expiration", "-f", path);
-        (r.Exit, r.Stdout).Should().Be((2, $"CRITICAL: Expiration date: '{Openssl(leaf.NotAfter.ToUniversalTime())}'. 3 days left\n"));
+        File.WriteAllText(path, key + "\n" + leaf.ExportCertificatePem() + "\n" + Ca.Pem);
+        var r = Box.Run("check-crt-expiration", "-f", path);
+        (r.Exit, r.Stdout).Should().Be((2, $"CRITICAL: Expiration date: '{OpensslDate(leaf.NotAfter.ToUniversalTime())}'. 3 days left\n"));
     }
 
     [Fact]
@@ -100,8 +87,8 @@ public sealed class CheckCrtExpirationTests : IDisposable
         var (path, date) = Cert(7, extraHours: 2);
         foreach (var zone in new[] { "Asia/Tokyo", "America/Los_Angeles", "UTC" })
         {
-            _box.Env["TZ"] = zone;
-            var r = _box.Run("check-crt-expiration", "-f", path);
+            Box.Env["TZ"] = zone;
+            var r = Box.Run("check-crt-expiration", "-f", path);
             (r.Exit, r.Stdout).Should().Be((0, $"OK: Expiration date: '{date}'. 7 days left\n"), zone);
         }
     }
@@ -114,7 +101,7 @@ public sealed class CheckCrtExpirationTests : IDisposable
     [InlineData("-f x --bogus", "--bogus")]
     public void Bad_input_is_UNKNOWN_with_one_line(string args, string fragment)
     {
-        var r = _box.Run("check-crt-expiration", args.Split(' ', StringSplitOptions.RemoveEmptyEntries));
+        var r = Box.Run("check-crt-expiration", args.Split(' ', StringSplitOptions.RemoveEmptyEntries));
         r.Exit.Should().Be(3, r.ToString());
         r.Lines.Should().HaveCount(1, r.ToString());
         r.Stdout.Should().StartWith("UNKNOWN: check-crt-expiration: ").And.Contain(fragment);
@@ -123,24 +110,24 @@ public sealed class CheckCrtExpirationTests : IDisposable
     [Fact]
     public void Missing_unreadable_and_non_certificate_files_are_UNKNOWN_naming_the_file()
     {
-        var missing = _box.PathOf("missing.pem");
-        var garbage = _box.PathOf("garbage.pem");
+        var missing = Box.PathOf("missing.pem");
+        var garbage = Box.PathOf("garbage.pem");
         File.WriteAllText(garbage, "hello, not a certificate\n");
-        var keyOnly = _box.PathOf("key.pem");
+        var keyOnly = Box.PathOf("key.pem");
         using (var k = System.Security.Cryptography.ECDsa.Create()) File.WriteAllText(keyOnly, k.ExportPkcs8PrivateKeyPem() + "\n");
-        var broken = _box.PathOf("broken.pem");
+        var broken = Box.PathOf("broken.pem");
         File.WriteAllText(broken, "-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n");
         (string Path, string Message)[] cases =
         [
             (missing, $"cannot read {missing}: no such file"),
-            (_box.Dir, $"cannot read {_box.Dir}: is a directory"),
+            (Box.Dir, $"cannot read {Box.Dir}: is a directory"),
             (garbage, $"cannot read {garbage}: not a PEM or DER certificate"),
             (keyOnly, $"{keyOnly} has no CERTIFICATE block (PEM file with other contents only)"),
             (broken, $"cannot read {broken}: its first CERTIFICATE block is not a valid certificate"),
         ];
         foreach (var (path, message) in cases)
         {
-            var r = _box.Run("check-crt-expiration", "-f", path);
+            var r = Box.Run("check-crt-expiration", "-f", path);
             (r.Exit, r.Stdout).Should().Be((3, $"UNKNOWN: check-crt-expiration: {message}\n"), path);
             r.Stderr.Should().BeEmpty();
         }
@@ -151,9 +138,9 @@ public sealed class CheckCrtExpirationTests : IDisposable
     {
         var (path, date) = Cert(2);
         string[] args = ["-c", "2", "--", "check-crt-expiration", "-f", path];
-        var first = _box.Run("delay-checker", args);
+        var first = Box.Run("delay-checker", args);
         (first.Exit, first.Stdout).Should().Be((0, $"DelayWarn(1/2): CRITICAL: Expiration date: '{date}'. 2 days left\n"));
-        var second = _box.Run("delay-checker", args);
+        var second = Box.Run("delay-checker", args);
         (second.Exit, second.Stdout).Should().Be((2, $"DelayNG(2/2): CRITICAL: Expiration date: '{date}'. 2 days left\n"));
     }
 }

@@ -10,27 +10,12 @@ using MetaCheck.Tests.Support;
 namespace MetaCheck.Tests.Checks;
 
 /// <summary>check-dos-tls12 against TLS servers on loopback limited to chosen protocol versions.</summary>
-public sealed class CheckDosTls12Tests : IDisposable
+public sealed class CheckDosTls12Tests : TlsTestBed
 {
     private const string Check = "check-dos-tls12";
-    private readonly Sandbox _box = new();
-    private readonly List<IDisposable> _owned = [];
-
-    public void Dispose()
-    {
-        foreach (var d in _owned) d.Dispose();
-        _box.Dispose();
-    }
-
-    private TlsPeer Serve(SslProtocols protocols)
-    {
-        // Self-signed on purpose: the check judges protocol versions, not the certificate.
-        var cert = TestCa.SelfSigned(DateTimeOffset.UtcNow.AddDays(-1), DateTimeOffset.UtcNow.AddDays(30));
-        _owned.Add(cert);
-        var peer = new TlsPeer(cert, protocols);
-        _owned.Add(peer);
-        return peer;
-    }
+    // Self-signed on purpose: the check judges protocol versions, not the certificate.
+    private TlsPeer Serve(SslProtocols protocols) =>
+        Serve(TestCa.SelfSigned(DateTimeOffset.UtcNow.AddDays(-1), DateTimeOffset.UtcNow.AddDays(30)), protocols);
 
     [Fact]
     public void Versions_are_parsed_deduplicated_and_sorted()
@@ -44,9 +29,9 @@ public sealed class CheckDosTls12Tests : IDisposable
     public void A_TLS_1_2_only_server_is_CRITICAL_when_1_2_must_be_refused_and_WARNING_with_W()
     {
         var peer = Serve(SslProtocols.Tls12);
-        var r = _box.Run(Check, "-H", "127.0.0.1", "-p", peer.P, "--reject", "1.2");
+        var r = Box.Run(Check, "-H", "127.0.0.1", "-p", peer.P, "--reject", "1.2");
         (r.Exit, r.Stdout).Should().Be((2, $" CRITICAL: 127.0.0.1:{peer.Port} still accepts TLS 1.2 (should refuse TLS 1.2)\n"), r.ToString());
-        var w = _box.Run(Check, "-H", "127.0.0.1", "-p", peer.P, "--reject", "1.2", "-W");
+        var w = Box.Run(Check, "-H", "127.0.0.1", "-p", peer.P, "--reject", "1.2", "-W");
         (w.Exit, w.Stdout).Should().Be((1, $" WARNING: 127.0.0.1:{peer.Port} still accepts TLS 1.2 (should refuse TLS 1.2)\n"));
     }
 
@@ -54,14 +39,14 @@ public sealed class CheckDosTls12Tests : IDisposable
     public void A_TLS_1_3_only_server_refuses_1_2_and_is_OK()
     {
         var peer = Serve(SslProtocols.Tls13);
-        var r = _box.Run(Check, "-H", "localhost", "-p", peer.P, "--reject", "1.2");
+        var r = Box.Run(Check, "-H", "localhost", "-p", peer.P, "--reject", "1.2");
         (r.Exit, r.Stdout).Should().Be((0, $" OK: localhost:{peer.Port} refuses TLS 1.2 (negotiates TLS 1.3 by default)\n"), r.ToString());
     }
 
     /// <summary>An OpenSSL configuration that lets this host offer TLS 1.0/1.1, as the docs tell users to write.</summary>
     private void AllowLegacyVersions()
     {
-        var conf = _box.PathOf("legacy-openssl.cnf");
+        var conf = Box.PathOf("legacy-openssl.cnf");
         File.WriteAllText(conf, """
             openssl_conf = openssl_init
 
@@ -76,7 +61,7 @@ public sealed class CheckDosTls12Tests : IDisposable
             CipherString = DEFAULT:@SECLEVEL=0
 
             """);
-        _box.Env["OPENSSL_CONF"] = conf;
+        Box.Env["OPENSSL_CONF"] = conf;
     }
 
     [Fact]
@@ -84,7 +69,7 @@ public sealed class CheckDosTls12Tests : IDisposable
     {
         AllowLegacyVersions();
         var peer = Serve(SslProtocols.Tls12 | SslProtocols.Tls13);
-        var r = _box.Run(Check, "-H", "127.0.0.1", "-p", peer.P);
+        var r = Box.Run(Check, "-H", "127.0.0.1", "-p", peer.P);
         (r.Exit, r.Stdout).Should().Be((0, $" OK: 127.0.0.1:{peer.Port} refuses TLS 1.0, TLS 1.1 (negotiates TLS 1.3 by default)\n"), r.ToString());
     }
 
@@ -94,7 +79,7 @@ public sealed class CheckDosTls12Tests : IDisposable
         AllowLegacyVersions();
         // openssl s_server at security level 0 speaks TLS 1.0 and 1.1 even where .NET's server side will not.
         var port = OpensslServer("-min_protocol", "TLSv1");
-        var r = _box.Run(Check, "-H", "127.0.0.1", "-p", port);
+        var r = Box.Run(Check, "-H", "127.0.0.1", "-p", port);
         (r.Exit, r.Stdout).Should().Be((2, $" CRITICAL: 127.0.0.1:{port} still accepts TLS 1.0, TLS 1.1 (should refuse TLS 1.0, TLS 1.1)\n"), r.ToString());
     }
 
@@ -103,16 +88,15 @@ public sealed class CheckDosTls12Tests : IDisposable
     {
         AllowLegacyVersions();
         var port = OpensslServer("-tls1");
-        var r = _box.Run(Check, "-H", "127.0.0.1", "-p", port, "-W");
+        var r = Box.Run(Check, "-H", "127.0.0.1", "-p", port, "-W");
         (r.Exit, r.Stdout).Should().Be((1, $" WARNING: 127.0.0.1:{port} still accepts TLS 1.0 (should refuse TLS 1.0, TLS 1.1)\n"), r.ToString());
     }
 
     /// <summary>openssl s_server on a free loopback port with a fresh certificate; killed when the test ends.</summary>
     private string OpensslServer(params string[] protocolArgs)
     {
-        var cert = TestCa.SelfSigned(DateTimeOffset.UtcNow.AddDays(-1), DateTimeOffset.UtcNow.AddDays(30));
-        _owned.Add(cert);
-        var pem = _box.PathOf($"server-{Guid.NewGuid():N}.pem");
+        var cert = Own(TestCa.SelfSigned(DateTimeOffset.UtcNow.AddDays(-1), DateTimeOffset.UtcNow.AddDays(30)));
+        var pem = Box.PathOf($"server-{Guid.NewGuid():N}.pem");
         File.WriteAllText(pem, cert.GetECDsaPrivateKey()!.ExportPkcs8PrivateKeyPem() + "\n" + cert.ExportCertificatePem() + "\n");
         int port = FreePort();
         var info = new ProcessStartInfo("openssl")
@@ -122,7 +106,7 @@ public sealed class CheckDosTls12Tests : IDisposable
         foreach (var a in (string[])["s_server", "-accept", $"127.0.0.1:{port}", "-cert", pem, "-cipher", "DEFAULT:@SECLEVEL=0", "-quiet", .. protocolArgs])
             info.ArgumentList.Add(a);
         var server = Process.Start(info)!;
-        _owned.Add(new Killer(server));
+        Own(new Killer(server));
         WaitForPort(port);
         return port.ToString(CultureInfo.InvariantCulture);
     }
@@ -140,10 +124,10 @@ public sealed class CheckDosTls12Tests : IDisposable
     public void When_this_hosts_OpenSSL_cannot_offer_TLS_1_0_the_result_is_UNKNOWN_naming_the_reason()
     {
         var peer = Serve(SslProtocols.Tls12 | SslProtocols.Tls13);
-        var r = _box.Run(Check, "-H", "127.0.0.1", "-p", peer.P, "--reject", "1.0");
+        var r = Box.Run(Check, "-H", "127.0.0.1", "-p", peer.P, "--reject", "1.0");
         (r.Exit, r.Stdout).Should().Be((3, $" UNKNOWN: 127.0.0.1:{peer.Port}: cannot test TLS 1.0: this host's OpenSSL will not offer it " +
             "(security level or MinProtocol in openssl.cnf; run with OPENSSL_CONF set to a file that allows it)\n"), r.ToString());
-        var both = _box.Run(Check, "-H", "127.0.0.1", "-p", peer.P);
+        var both = Box.Run(Check, "-H", "127.0.0.1", "-p", peer.P);
         (both.Exit, both.Stdout).Should().Be((3, $" UNKNOWN: 127.0.0.1:{peer.Port}: cannot test TLS 1.0, TLS 1.1: this host's OpenSSL will not offer them " +
             "(security level or MinProtocol in openssl.cnf; run with OPENSSL_CONF set to a file that allows them)\n"), both.ToString());
     }
@@ -152,7 +136,7 @@ public sealed class CheckDosTls12Tests : IDisposable
     public void A_known_violation_is_reported_even_when_another_version_cannot_be_tested()
     {
         var peer = Serve(SslProtocols.Tls12);
-        var r = _box.Run(Check, "-H", "127.0.0.1", "-p", peer.P, "--reject", "1.0,1.1,1.2");
+        var r = Box.Run(Check, "-H", "127.0.0.1", "-p", peer.P, "--reject", "1.0,1.1,1.2");
         (r.Exit, r.Stdout).Should().Be((2, $" CRITICAL: 127.0.0.1:{peer.Port} still accepts TLS 1.2 (should refuse TLS 1.0, TLS 1.1, TLS 1.2)\n"), r.ToString());
     }
 
@@ -162,7 +146,7 @@ public sealed class CheckDosTls12Tests : IDisposable
         using var closed = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
         closed.Bind(new IPEndPoint(IPAddress.Loopback, 0));
         var cp = ((IPEndPoint)closed.LocalEndPoint!).Port;
-        var refused = _box.Run(Check, "-H", "127.0.0.1", "-p", cp.ToString(CultureInfo.InvariantCulture));
+        var refused = Box.Run(Check, "-H", "127.0.0.1", "-p", cp.ToString(CultureInfo.InvariantCulture));
         (refused.Exit, refused.Stdout).Should().Be((2, $" CRITICAL: no TLS handshake possible: connect to 127.0.0.1:{cp}: connection refused\n"));
 
         using var plain = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
@@ -180,7 +164,7 @@ public sealed class CheckDosTls12Tests : IDisposable
             catch (SocketException) { }
             catch (ObjectDisposedException) { }
         });
-        var notTls = _box.Run(Check, "-H", "127.0.0.1", "-p", pp.ToString(CultureInfo.InvariantCulture), "-t", "3");
+        var notTls = Box.Run(Check, "-H", "127.0.0.1", "-p", pp.ToString(CultureInfo.InvariantCulture), "-t", "3");
         notTls.Exit.Should().Be(2, notTls.ToString());
         notTls.Stdout.Should().StartWith($" CRITICAL: no TLS handshake possible: TLS handshake with 127.0.0.1:{pp}: ");
         notTls.Lines.Should().HaveCount(1);
@@ -189,7 +173,7 @@ public sealed class CheckDosTls12Tests : IDisposable
         silent.Bind(new IPEndPoint(IPAddress.Loopback, 0));
         silent.Listen(4);
         var sp = ((IPEndPoint)silent.LocalEndPoint!).Port;
-        var timedOut = _box.Run(Check, "-H", "127.0.0.1", "-p", sp.ToString(CultureInfo.InvariantCulture), "-t", "0.5");
+        var timedOut = Box.Run(Check, "-H", "127.0.0.1", "-p", sp.ToString(CultureInfo.InvariantCulture), "-t", "0.5");
         (timedOut.Exit, timedOut.Stdout).Should().Be((2, $" CRITICAL: no TLS handshake possible: TLS handshake with 127.0.0.1:{sp}: timed out after 0.5 seconds\n"));
     }
 
@@ -201,7 +185,7 @@ public sealed class CheckDosTls12Tests : IDisposable
     [InlineData("-H localhost --ca-file x", "--ca-file")]
     public void Bad_input_is_UNKNOWN_with_one_line(string args, string fragment)
     {
-        var r = _box.Run(Check, args.Split(' ', StringSplitOptions.RemoveEmptyEntries));
+        var r = Box.Run(Check, args.Split(' ', StringSplitOptions.RemoveEmptyEntries));
         r.Exit.Should().Be(3, r.ToString());
         r.Lines.Should().HaveCount(1, r.ToString());
         r.Stdout.Should().StartWith($"UNKNOWN: {Check}: ").And.Contain(fragment);
@@ -212,9 +196,9 @@ public sealed class CheckDosTls12Tests : IDisposable
     {
         var peer = Serve(SslProtocols.Tls12);
         string[] args = ["-c", "2", "--", Check, "-H", "127.0.0.1", "-p", peer.P, "--reject", "1.2"];
-        var first = _box.Run("delay-checker", args);
+        var first = Box.Run("delay-checker", args);
         (first.Exit, first.Stdout).Should().Be((0, $"DelayWarn(1/2):  CRITICAL: 127.0.0.1:{peer.Port} still accepts TLS 1.2 (should refuse TLS 1.2)\n"));
-        var second = _box.Run("delay-checker", args);
+        var second = Box.Run("delay-checker", args);
         (second.Exit, second.Stdout).Should().Be((2, $"DelayNG(2/2):  CRITICAL: 127.0.0.1:{peer.Port} still accepts TLS 1.2 (should refuse TLS 1.2)\n"));
     }
 

@@ -11,44 +11,11 @@ using MetaCheck.Tests.Support;
 namespace MetaCheck.Tests.Checks;
 
 /// <summary>check-ssl-validate against TLS servers on loopback with certificates made by the test.</summary>
-public sealed class CheckSslValidateTests : IDisposable
+public sealed class CheckSslValidateTests : TlsTestBed
 {
-    private readonly Sandbox _box = new();
-    private readonly TestCa _ca = new();
-    private readonly List<IDisposable> _owned = [];
-    private readonly string _caFile;
-
-    public CheckSslValidateTests()
-    {
-        _caFile = _box.PathOf("ca.pem");
-        File.WriteAllText(_caFile, _ca.Pem);
-    }
-
-    public void Dispose()
-    {
-        foreach (var d in _owned) d.Dispose();
-        _ca.Dispose();
-        _box.Dispose();
-    }
-
-    private T Own<T>(T d) where T : IDisposable
-    {
-        _owned.Add(d);
-        return d;
-    }
-
     private static DateTimeOffset Now => DateTimeOffset.UtcNow;
 
-    private TlsPeer Serve(X509Certificate2 cert, SslProtocols protocols = SslProtocols.None) => Own(new TlsPeer(Own(cert), protocols));
-
-    private CmdResult Validate(params string[] args) => _box.Run("check-ssl-validate", args);
-
-    private static string Date(X509Certificate2 cert)
-    {
-        var utc = cert.NotAfter.ToUniversalTime();
-        return utc.ToString("MMM", CultureInfo.InvariantCulture) + " " + utc.Day.ToString(CultureInfo.InvariantCulture).PadLeft(2) + " " +
-               utc.ToString("HH:mm:ss yyyy", CultureInfo.InvariantCulture) + " GMT";
-    }
+    private CmdResult Validate(params string[] args) => Box.Run("check-ssl-validate", args);
 
     [Theory]
     [InlineData(40, Status.Ok)]
@@ -63,58 +30,58 @@ public sealed class CheckSslValidateTests : IDisposable
     [Fact]
     public void A_trusted_certificate_is_OK_by_name_and_by_IP_with_ca_file()
     {
-        var cert = _ca.Issue(Now.AddDays(-1), Now.AddDays(90).AddHours(6));
+        var cert = Ca.Issue(Now.AddDays(-1), Now.AddDays(90).AddHours(6));
         var peer = Serve(cert);
-        var byName = Validate("-H", "localhost", "-p", peer.P, "--ca-file", _caFile);
-        (byName.Exit, byName.Stdout).Should().Be((0, $" OK: localhost:{peer.Port}: certificate valid until {Date(cert)} (90 days left)\n"), byName.ToString());
-        var byIp = Validate("-H", "127.0.0.1", "-p", peer.P, "--ca-file", _caFile);
-        (byIp.Exit, byIp.Stdout).Should().Be((0, $" OK: 127.0.0.1:{peer.Port}: certificate valid until {Date(cert)} (90 days left)\n"));
+        var byName = Validate("-H", "localhost", "-p", peer.P, "--ca-file", CaFile);
+        (byName.Exit, byName.Stdout).Should().Be((0, $" OK: localhost:{peer.Port}: certificate valid until {OpensslDate(cert.NotAfter.ToUniversalTime())} (90 days left)\n"), byName.ToString());
+        var byIp = Validate("-H", "127.0.0.1", "-p", peer.P, "--ca-file", CaFile);
+        (byIp.Exit, byIp.Stdout).Should().Be((0, $" OK: 127.0.0.1:{peer.Port}: certificate valid until {OpensslDate(cert.NotAfter.ToUniversalTime())} (90 days left)\n"));
         peer.HandshakesAtLeast(2).Should().Be(2);
     }
 
     [Fact]
     public void The_system_trust_store_is_used_without_ca_file()
     {
-        var cert = _ca.Issue(Now.AddDays(-1), Now.AddDays(90).AddHours(6));
+        var cert = Ca.Issue(Now.AddDays(-1), Now.AddDays(90).AddHours(6));
         var peer = Serve(cert);
         var untrusted = Validate("-H", "localhost", "-p", peer.P);
         (untrusted.Exit, untrusted.Stdout).Should().Be((2, $" CRITICAL: localhost:{peer.Port}: the issuer is unknown (incomplete chain or untrusted CA)\n"));
 
-        Directory.CreateDirectory(_box.PathOf("no-certs"));
-        _box.Env["SSL_CERT_FILE"] = _caFile;
-        _box.Env["SSL_CERT_DIR"] = _box.PathOf("no-certs");
+        Directory.CreateDirectory(Box.PathOf("no-certs"));
+        Box.Env["SSL_CERT_FILE"] = CaFile;
+        Box.Env["SSL_CERT_DIR"] = Box.PathOf("no-certs");
         var trusted = Validate("-H", "localhost", "-p", peer.P);
-        (trusted.Exit, trusted.Stdout).Should().Be((0, $" OK: localhost:{peer.Port}: certificate valid until {Date(cert)} (90 days left)\n"));
+        (trusted.Exit, trusted.Stdout).Should().Be((0, $" OK: localhost:{peer.Port}: certificate valid until {OpensslDate(cert.NotAfter.ToUniversalTime())} (90 days left)\n"));
     }
 
     [Fact]
     public void Days_left_thresholds_give_WARNING_and_CRITICAL()
     {
-        var cert = _ca.Issue(Now.AddDays(-1), Now.AddDays(20).AddHours(6));
+        var cert = Ca.Issue(Now.AddDays(-1), Now.AddDays(20).AddHours(6));
         var peer = Serve(cert);
-        var w = Validate("-H", "localhost", "-p", peer.P, "--ca-file", _caFile);
-        (w.Exit, w.Stdout).Should().Be((1, $" WARNING: localhost:{peer.Port}: certificate valid until {Date(cert)} (20 days left)\n"));
-        var c = Validate("-H", "localhost", "-p", peer.P, "--ca-file", _caFile, "-w", "60", "-c", "21");
-        (c.Exit, c.Stdout).Should().Be((2, $" CRITICAL: localhost:{peer.Port}: certificate valid until {Date(cert)} (20 days left)\n"));
-        var ok = Validate("-H", "localhost", "-p", peer.P, "--ca-file", _caFile, "-w", "20", "-c", "5");
+        var w = Validate("-H", "localhost", "-p", peer.P, "--ca-file", CaFile);
+        (w.Exit, w.Stdout).Should().Be((1, $" WARNING: localhost:{peer.Port}: certificate valid until {OpensslDate(cert.NotAfter.ToUniversalTime())} (20 days left)\n"));
+        var c = Validate("-H", "localhost", "-p", peer.P, "--ca-file", CaFile, "-w", "60", "-c", "21");
+        (c.Exit, c.Stdout).Should().Be((2, $" CRITICAL: localhost:{peer.Port}: certificate valid until {OpensslDate(cert.NotAfter.ToUniversalTime())} (20 days left)\n"));
+        var ok = Validate("-H", "localhost", "-p", peer.P, "--ca-file", CaFile, "-w", "20", "-c", "5");
         ok.Exit.Should().Be(0, ok.ToString());
     }
 
     [Fact]
     public void An_expired_certificate_is_CRITICAL_with_its_date()
     {
-        var cert = _ca.Issue(Now.AddDays(-100), Now.AddDays(-2));
+        var cert = Ca.Issue(Now.AddDays(-100), Now.AddDays(-2));
         var peer = Serve(cert);
-        var r = Validate("-H", "localhost", "-p", peer.P, "--ca-file", _caFile);
-        (r.Exit, r.Stdout).Should().Be((2, $" CRITICAL: localhost:{peer.Port}: the certificate expired on {Date(cert)}\n"));
+        var r = Validate("-H", "localhost", "-p", peer.P, "--ca-file", CaFile);
+        (r.Exit, r.Stdout).Should().Be((2, $" CRITICAL: localhost:{peer.Port}: the certificate expired on {OpensslDate(cert.NotAfter.ToUniversalTime())}\n"));
     }
 
     [Fact]
     public void A_certificate_not_yet_valid_is_CRITICAL()
     {
-        var cert = _ca.Issue(Now.AddDays(2), Now.AddDays(100));
+        var cert = Ca.Issue(Now.AddDays(2), Now.AddDays(100));
         var peer = Serve(cert);
-        var r = Validate("-H", "localhost", "-p", peer.P, "--ca-file", _caFile);
+        var r = Validate("-H", "localhost", "-p", peer.P, "--ca-file", CaFile);
         var nb = cert.NotBefore.ToUniversalTime();
         var text = nb.ToString("MMM", CultureInfo.InvariantCulture) + " " + nb.Day.ToString(CultureInfo.InvariantCulture).PadLeft(2) + " " +
                    nb.ToString("HH:mm:ss yyyy", CultureInfo.InvariantCulture) + " GMT";
@@ -124,12 +91,12 @@ public sealed class CheckSslValidateTests : IDisposable
     [Fact]
     public void A_wrong_host_name_is_CRITICAL_and_sni_selects_the_name_to_verify()
     {
-        var cert = _ca.Issue(Now.AddDays(-1), Now.AddDays(90).AddHours(6), dnsName: "www.example.test");
+        var cert = Ca.Issue(Now.AddDays(-1), Now.AddDays(90).AddHours(6), dnsName: "www.example.test");
         var peer = Serve(cert);
-        var r = Validate("-H", "localhost", "-p", peer.P, "--ca-file", _caFile);
+        var r = Validate("-H", "localhost", "-p", peer.P, "--ca-file", CaFile);
         (r.Exit, r.Stdout).Should().Be((2, $" CRITICAL: localhost:{peer.Port}: the certificate is not valid for 'localhost'\n"));
-        var sni = Validate("-H", "localhost", "-p", peer.P, "--ca-file", _caFile, "--sni", "www.example.test");
-        (sni.Exit, sni.Stdout).Should().Be((0, $" OK: localhost:{peer.Port}: certificate valid until {Date(cert)} (90 days left)\n"));
+        var sni = Validate("-H", "localhost", "-p", peer.P, "--ca-file", CaFile, "--sni", "www.example.test");
+        (sni.Exit, sni.Stdout).Should().Be((0, $" OK: localhost:{peer.Port}: certificate valid until {OpensslDate(cert.NotAfter.ToUniversalTime())} (90 days left)\n"));
     }
 
     [Fact]
@@ -137,7 +104,7 @@ public sealed class CheckSslValidateTests : IDisposable
     {
         var cert = TestCa.SelfSigned(Now.AddDays(-1), Now.AddDays(90));
         var peer = Serve(cert);
-        var r = Validate("-H", "localhost", "-p", peer.P, "--ca-file", _caFile);
+        var r = Validate("-H", "localhost", "-p", peer.P, "--ca-file", CaFile);
         r.Exit.Should().Be(2, r.ToString());
         r.Stdout.Should().BeOneOf(
             $" CRITICAL: localhost:{peer.Port}: the certificate is self-signed and not trusted\n",
@@ -147,22 +114,22 @@ public sealed class CheckSslValidateTests : IDisposable
     [Fact]
     public void Several_problems_are_all_named()
     {
-        var cert = _ca.Issue(Now.AddDays(-100), Now.AddDays(-2), dnsName: "www.example.test");
+        var cert = Ca.Issue(Now.AddDays(-100), Now.AddDays(-2), dnsName: "www.example.test");
         var peer = Serve(cert);
-        var r = Validate("-H", "localhost", "-p", peer.P, "--ca-file", _caFile);
+        var r = Validate("-H", "localhost", "-p", peer.P, "--ca-file", CaFile);
         (r.Exit, r.Stdout).Should().Be((2,
-            $" CRITICAL: localhost:{peer.Port}: the certificate expired on {Date(cert)}; the certificate is not valid for 'localhost'\n"));
+            $" CRITICAL: localhost:{peer.Port}: the certificate expired on {OpensslDate(cert.NotAfter.ToUniversalTime())}; the certificate is not valid for 'localhost'\n"));
     }
 
     [Fact]
     public void TLS_1_2_only_and_1_3_only_servers_are_both_validated()
     {
-        var cert = _ca.Issue(Now.AddDays(-1), Now.AddDays(90).AddHours(6));
+        var cert = Ca.Issue(Now.AddDays(-1), Now.AddDays(90).AddHours(6));
         foreach (var protocol in new[] { SslProtocols.Tls12, SslProtocols.Tls13 })
         {
             var peer = Serve(X509CertificateLoader.LoadPkcs12(cert.Export(X509ContentType.Pfx), null), protocol);
-            var r = Validate("-H", "127.0.0.1", "-p", peer.P, "--ca-file", _caFile);
-            (r.Exit, r.Stdout).Should().Be((0, $" OK: 127.0.0.1:{peer.Port}: certificate valid until {Date(cert)} (90 days left)\n"), protocol.ToString());
+            var r = Validate("-H", "127.0.0.1", "-p", peer.P, "--ca-file", CaFile);
+            (r.Exit, r.Stdout).Should().Be((0, $" OK: 127.0.0.1:{peer.Port}: certificate valid until {OpensslDate(cert.NotAfter.ToUniversalTime())} (90 days left)\n"), protocol.ToString());
         }
         cert.Dispose();
     }
@@ -208,7 +175,7 @@ public sealed class CheckSslValidateTests : IDisposable
     [Fact]
     public void A_ca_file_without_certificates_is_UNKNOWN()
     {
-        var empty = _box.PathOf("empty.pem");
+        var empty = Box.PathOf("empty.pem");
         File.WriteAllText(empty, "nothing here\n");
         var r = Validate("-H", "localhost", "--ca-file", empty);
         (r.Exit, r.Stdout).Should().Be((3, $"UNKNOWN: check-ssl-validate: {empty} holds no PEM certificate\n"));
@@ -217,12 +184,12 @@ public sealed class CheckSslValidateTests : IDisposable
     [Fact]
     public void Works_as_the_inner_command_of_delay_checker()
     {
-        var cert = _ca.Issue(Now.AddDays(-100), Now.AddDays(-2));
+        var cert = Ca.Issue(Now.AddDays(-100), Now.AddDays(-2));
         var peer = Serve(cert);
-        string[] args = ["-c", "2", "--", "check-ssl-validate", "-H", "localhost", "-p", peer.P, "--ca-file", _caFile];
-        var first = _box.Run("delay-checker", args);
-        (first.Exit, first.Stdout).Should().Be((0, $"DelayWarn(1/2):  CRITICAL: localhost:{peer.Port}: the certificate expired on {Date(cert)}\n"));
-        var second = _box.Run("delay-checker", args);
-        (second.Exit, second.Stdout).Should().Be((2, $"DelayNG(2/2):  CRITICAL: localhost:{peer.Port}: the certificate expired on {Date(cert)}\n"));
+        string[] args = ["-c", "2", "--", "check-ssl-validate", "-H", "localhost", "-p", peer.P, "--ca-file", CaFile];
+        var first = Box.Run("delay-checker", args);
+        (first.Exit, first.Stdout).Should().Be((0, $"DelayWarn(1/2):  CRITICAL: localhost:{peer.Port}: the certificate expired on {OpensslDate(cert.NotAfter.ToUniversalTime())}\n"));
+        var second = Box.Run("delay-checker", args);
+        (second.Exit, second.Stdout).Should().Be((2, $"DelayNG(2/2):  CRITICAL: localhost:{peer.Port}: the certificate expired on {OpensslDate(cert.NotAfter.ToUniversalTime())}\n"));
     }
 }

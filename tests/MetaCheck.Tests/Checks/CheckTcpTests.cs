@@ -390,7 +390,7 @@ public sealed class CheckTcpTests : IDisposable
     [Fact]
     public void TLS_with_a_self_signed_certificate_is_OK_only_with_no_check_certificate()
     {
-        using var cert = Certificates.SelfSigned(dnsName: "localhost", ip: IPAddress.Loopback);
+        using var cert = TestCa.SelfSigned(DateTimeOffset.UtcNow.AddDays(-1), DateTimeOffset.UtcNow.AddDays(30));
         var peer = Listen(Handlers.Banner("220 tls ready\r\n"), cert: cert);
         var ok = Tcp("-H", "127.0.0.1", "-p", P(peer), "-S", "--no-check-certificate", "-e", "^220");
         ok.Exit.Should().Be(0, ok.ToString());
@@ -408,7 +408,7 @@ public sealed class CheckTcpTests : IDisposable
     [Fact]
     public void TLS_with_a_trusted_certificate_is_OK_and_a_name_mismatch_is_CRITICAL()
     {
-        using var cert = Certificates.SelfSigned(dnsName: "localhost", ip: IPAddress.Loopback);
+        using var cert = TestCa.SelfSigned(DateTimeOffset.UtcNow.AddDays(-1), DateTimeOffset.UtcNow.AddDays(30));
         var trust = _box.PathOf("trust.pem");
         File.WriteAllText(trust, cert.ExportCertificatePem() + "\n");
         Directory.CreateDirectory(_box.PathOf("no-certs"));
@@ -451,7 +451,7 @@ public sealed class CheckTcpTests : IDisposable
     [Fact]
     public void Service_SPOP_uses_TLS()
     {
-        using var cert = Certificates.SelfSigned(dnsName: "localhost", ip: IPAddress.Loopback);
+        using var cert = TestCa.SelfSigned(DateTimeOffset.UtcNow.AddDays(-1), DateTimeOffset.UtcNow.AddDays(30));
         var peer = Listen(Handlers.Banner("+OK POP3 ready\r\n"), cert: cert);
         var r = Tcp("--service", "spop", "-H", "127.0.0.1", "-p", P(peer), "--no-check-certificate");
         r.Exit.Should().Be(0, r.ToString());
@@ -609,25 +609,6 @@ public sealed class CheckTcpTests : IDisposable
         {
             _stop.Cancel();
             _listener.Dispose();
-        }
-    }
-
-    private static class Certificates
-    {
-        public static X509Certificate2 SelfSigned(string dnsName, IPAddress ip)
-        {
-            using var key = ECDsa.Create(ECCurve.NamedCurves.nistP256);
-            var request = new CertificateRequest($"CN={dnsName}", key, HashAlgorithmName.SHA256);
-            var san = new SubjectAlternativeNameBuilder();
-            san.AddDnsName(dnsName);
-            san.AddIpAddress(ip);
-            request.CertificateExtensions.Add(san.Build());
-            request.CertificateExtensions.Add(new X509BasicConstraintsExtension(false, false, 0, true));
-            request.CertificateExtensions.Add(new X509KeyUsageExtension(X509KeyUsageFlags.DigitalSignature, true));
-            request.CertificateExtensions.Add(new X509EnhancedKeyUsageExtension([new Oid("1.3.6.1.5.5.7.3.1")], false));
-            var now = DateTimeOffset.UtcNow;
-            using var created = request.CreateSelfSigned(now.AddDays(-1), now.AddDays(30));
-            return X509CertificateLoader.LoadPkcs12(created.Export(X509ContentType.Pfx), null);
         }
     }
 }

@@ -10,36 +10,10 @@ using MetaCheck.Tests.Support;
 namespace MetaCheck.Tests.Checks;
 
 /// <summary>mackerel-plugin-sslhandshake-time against TLS servers on loopback.</summary>
-public sealed class MackerelPluginSslhandshakeTimeTests : IDisposable
+public sealed class MackerelPluginSslhandshakeTimeTests : TlsTestBed
 {
     private const string Plugin = "mackerel-plugin-sslhandshake-time";
-    private readonly Sandbox _box = new();
-    private readonly TestCa _ca = new();
-    private readonly List<IDisposable> _owned = [];
-    private readonly string _caFile;
-
-    public MackerelPluginSslhandshakeTimeTests()
-    {
-        _caFile = _box.PathOf("ca.pem");
-        File.WriteAllText(_caFile, _ca.Pem);
-    }
-
-    public void Dispose()
-    {
-        foreach (var d in _owned) d.Dispose();
-        _ca.Dispose();
-        _box.Dispose();
-    }
-
-    private TlsPeer Serve(X509Certificate2 cert)
-    {
-        _owned.Add(cert);
-        var peer = new TlsPeer(cert);
-        _owned.Add(peer);
-        return peer;
-    }
-
-    private TlsPeer Trusted() => Serve(_ca.Issue(DateTimeOffset.UtcNow.AddDays(-1), DateTimeOffset.UtcNow.AddDays(30)));
+    private TlsPeer Trusted() => Serve(Ca.Issue(DateTimeOffset.UtcNow.AddDays(-1), DateTimeOffset.UtcNow.AddDays(30)));
 
     private static string Line(string name) => $@"{Regex.Escape(name)}\t\d+\t\d{{10}}\n";
 
@@ -57,7 +31,7 @@ public sealed class MackerelPluginSslhandshakeTimeTests : IDisposable
     public void A_trusted_server_gives_the_three_timings_in_whole_milliseconds()
     {
         var peer = Trusted();
-        var r = _box.Run(Plugin, "--ca-file", _caFile, $"https://localhost:{peer.P}/");
+        var r = Box.Run(Plugin, "--ca-file", CaFile, $"https://localhost:{peer.P}/");
         r.Exit.Should().Be(0, r.ToString());
         r.Stdout.Should().MatchRegex("^" + Line("ssl.dnsLookupTime") + Line("ssl.tcphandshakeTime") + Line("ssl.sslhandshakeTime") + "$");
         r.Stderr.Should().BeEmpty();
@@ -68,7 +42,7 @@ public sealed class MackerelPluginSslhandshakeTimeTests : IDisposable
     public void An_IP_literal_has_a_zero_DNS_time_and_prefix_renames_the_metrics()
     {
         var peer = Trusted();
-        var r = _box.Run(Plugin, "-prefix", "edge", "--ca-file", _caFile, $"127.0.0.1:{peer.P}");
+        var r = Box.Run(Plugin, "-prefix", "edge", "--ca-file", CaFile, $"127.0.0.1:{peer.P}");
         r.Exit.Should().Be(0, r.ToString());
         r.Lines[0].Should().MatchRegex(@"^edge\.dnsLookupTime\t0\t\d{10}$");
         r.Stdout.Should().MatchRegex("^" + Line("edge.dnsLookupTime") + Line("edge.tcphandshakeTime") + Line("edge.sslhandshakeTime") + "$");
@@ -81,7 +55,7 @@ public sealed class MackerelPluginSslhandshakeTimeTests : IDisposable
         silent.Bind(new IPEndPoint(IPAddress.Loopback, 0));
         silent.Listen(4);
         var port = ((IPEndPoint)silent.LocalEndPoint!).Port;
-        var r = _box.Run(Plugin, "--timeout", "0.5", $"https://127.0.0.1:{port}/");
+        var r = Box.Run(Plugin, "--timeout", "0.5", $"https://127.0.0.1:{port}/");
         r.Exit.Should().Be(0, r.ToString());
         r.Stdout.Should().MatchRegex("^" + Line("ssl.dnsLookupTime") + Line("ssl.tcphandshakeTime") + "$");
         r.Stderr.Should().Be($"{Plugin}: TLS handshake with 127.0.0.1:{port}: timed out after 0.5 seconds\n");
@@ -92,7 +66,7 @@ public sealed class MackerelPluginSslhandshakeTimeTests : IDisposable
     public void An_untrusted_certificate_leaves_out_the_handshake_time_with_one_line_on_stderr()
     {
         var peer = Trusted();
-        var r = _box.Run(Plugin, $"https://localhost:{peer.P}/");
+        var r = Box.Run(Plugin, $"https://localhost:{peer.P}/");
         r.Exit.Should().Be(0, r.ToString());
         r.Stdout.Should().MatchRegex("^" + Line("ssl.dnsLookupTime") + Line("ssl.tcphandshakeTime") + "$");
         r.Stderr.Should().MatchRegex($@"^{Plugin}: TLS handshake with localhost:{peer.Port} \([^)]+\): the issuer is unknown \(incomplete chain or untrusted CA\)\n$");
@@ -104,7 +78,7 @@ public sealed class MackerelPluginSslhandshakeTimeTests : IDisposable
         using var closed = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
         closed.Bind(new IPEndPoint(IPAddress.Loopback, 0));
         var port = ((IPEndPoint)closed.LocalEndPoint!).Port;
-        var r = _box.Run(Plugin, $"127.0.0.1:{port}");
+        var r = Box.Run(Plugin, $"127.0.0.1:{port}");
         (r.Exit, r.Stderr).Should().Be((0, $"{Plugin}: connect to 127.0.0.1:{port}: connection refused\n"));
         r.Stdout.Should().MatchRegex(@"^ssl\.dnsLookupTime\t0\t\d{10}\n$");
     }
@@ -112,7 +86,7 @@ public sealed class MackerelPluginSslhandshakeTimeTests : IDisposable
     [Fact]
     public void An_unresolvable_host_prints_nothing_on_stdout()
     {
-        var r = _box.Run(Plugin, "--timeout", "5", "https://no-such-host.invalid/");
+        var r = Box.Run(Plugin, "--timeout", "5", "https://no-such-host.invalid/");
         (r.Exit, r.Stdout).Should().Be((0, ""));
         r.Stderr.Should().StartWith($"{Plugin}: cannot resolve host 'no-such-host.invalid': ");
         r.Stderr.TrimEnd('\n').Should().NotContain("\n");
@@ -122,7 +96,7 @@ public sealed class MackerelPluginSslhandshakeTimeTests : IDisposable
     public void Http_urls_measure_no_handshake()
     {
         var peer = Trusted();
-        var r = _box.Run(Plugin, $"http://127.0.0.1:{peer.P}/");
+        var r = Box.Run(Plugin, $"http://127.0.0.1:{peer.P}/");
         r.Exit.Should().Be(0, r.ToString());
         r.Stdout.Should().MatchRegex(@"^ssl\.dnsLookupTime\t0\t\d{10}\n" + Line("ssl.tcphandshakeTime") + @"ssl\.sslhandshakeTime\t0\t\d{10}\n$");
     }
@@ -130,14 +104,14 @@ public sealed class MackerelPluginSslhandshakeTimeTests : IDisposable
     [Fact]
     public void Meta_mode_prints_the_graph_definition_without_connecting()
     {
-        _box.Env["MACKEREL_AGENT_PLUGIN_META"] = "1";
+        Box.Env["MACKEREL_AGENT_PLUGIN_META"] = "1";
         var peer = Trusted();
-        var r = _box.Run(Plugin, $"https://localhost:{peer.P}/");
+        var r = Box.Run(Plugin, $"https://localhost:{peer.P}/");
         (r.Exit, r.Stdout).Should().Be((0, "# mackerel-agent-plugin\n" +
             """{"graphs":{"ssl":{"label":"Ssl_connection_time","unit":"float","metrics":[{"name":"dnsLookupTime","label":"dnsLookupTime","stacked":false},{"name":"tcphandshakeTime","label":"tcphandshakeTime","stacked":false},{"name":"sslhandshakeTime","label":"sslhandshakeTime","stacked":false}]}}}""" + "\n"));
         Thread.Sleep(200);
         peer.Handshakes.Should().Be(0);
-        var prefixed = _box.Run(Plugin, "-prefix", "edge", "https://localhost/");
+        var prefixed = Box.Run(Plugin, "-prefix", "edge", "https://localhost/");
         prefixed.Stdout.Should().Contain("""{"graphs":{"edge":{"label":"Edge_connection_time",""");
     }
 
@@ -150,7 +124,7 @@ public sealed class MackerelPluginSslhandshakeTimeTests : IDisposable
     [InlineData("--ca-file /nonexistent/ca.pem example.com", "cannot read /nonexistent/ca.pem: no such file")]
     public void Bad_input_is_UNKNOWN_with_one_line(string args, string fragment)
     {
-        var r = _box.Run(Plugin, args.Split(' ', StringSplitOptions.RemoveEmptyEntries));
+        var r = Box.Run(Plugin, args.Split(' ', StringSplitOptions.RemoveEmptyEntries));
         r.Exit.Should().Be(3, r.ToString());
         r.Lines.Should().HaveCount(1, r.ToString());
         r.Stdout.Should().StartWith($"UNKNOWN: {Plugin}: ").And.Contain(fragment);

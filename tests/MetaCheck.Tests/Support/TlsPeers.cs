@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Net;
 using System.Net.Security;
 using System.Net.Sockets;
@@ -197,5 +198,46 @@ public sealed class Tls10FactAttribute : FactAttribute
             Skip = clientCanOffer
                 ? "this host's OpenSSL does not let a .NET client offer TLS 1.0 (MinProtocol/security level), so acceptance of TLS 1.0 cannot be tested here"
                 : "this host's OpenSSL lets a .NET client offer TLS 1.0, so the 'cannot test' path does not occur here";
+    }
+}
+
+/// <summary>
+/// What the TLS checks' tests share: a sandbox, a test CA (its PEM written as a --ca-file), and peers
+/// and certificates disposed with the test.
+/// </summary>
+public abstract class TlsTestBed : IDisposable
+{
+    private readonly List<IDisposable> _owned = [];
+
+    protected TlsTestBed()
+    {
+        CaFile = Box.PathOf("ca.pem");
+        File.WriteAllText(CaFile, Ca.Pem);
+    }
+
+    protected Sandbox Box { get; } = new();
+    protected TestCa Ca { get; } = new();
+    protected string CaFile { get; }
+
+    protected T Own<T>(T disposable) where T : IDisposable
+    {
+        _owned.Add(disposable);
+        return disposable;
+    }
+
+    /// <summary>A peer serving <paramref name="cert"/>; both are disposed with the test.</summary>
+    protected TlsPeer Serve(X509Certificate2 cert, SslProtocols protocols = SslProtocols.None) => Own(new TlsPeer(Own(cert), protocols));
+
+    /// <summary>A date as openssl prints notAfter: `Jan  5 03:01:16 2026 GMT`.</summary>
+    protected static string OpensslDate(DateTime utc) =>
+        utc.ToString("MMM", CultureInfo.InvariantCulture) + " " + utc.Day.ToString(CultureInfo.InvariantCulture).PadLeft(2) + " " +
+        utc.ToString("HH:mm:ss yyyy", CultureInfo.InvariantCulture) + " GMT";
+
+    public void Dispose()
+    {
+        foreach (var d in _owned) d.Dispose();
+        Ca.Dispose();
+        Box.Dispose();
+        GC.SuppressFinalize(this);
     }
 }
