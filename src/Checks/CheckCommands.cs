@@ -5,5 +5,5 @@ namespace MetaCheck.Checks;
 /// <summary>Every bundled plugin, by command name (old names as aliases).</summary>
 public static class CheckCommands
 {
-    public static IReadOnlyList<CommandInfo> All { get; } = [.. KazeburoCommands.All, .. RyuichiCommands.All, .. NetworkCommands.All, .. TlsCommands.All, .. ServiceCommands.All, .. LogCommands.All, .. MackerelApiCommands.All];
+    public static IReadOnlyList<CommandInfo> All { get; } = [.. KazeburoCommands.All, .. RyuichiCommands.All, .. NetworkCommands.All, .. TlsCommands.All, .. ServiceCommands.All, .. LogCommands.All, .. MackerelApiCommands.All, .. MySqlCommands.All];
 }

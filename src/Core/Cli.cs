@@ -32,6 +32,13 @@ public static class Cli
             for (int i = 0; i < args.Length; i++)
             {
                 var (token, option, inlineValue) = Normalize(args[i], definition);
+                if (option is not null && inlineValue && token.EndsWith('='))
+                {
+                    // `-metric-key-prefix=` means "empty", as in Go's flag package; the parser would call it missing.
+                    tokens.Add(token[..^1]);
+                    tokens.Add("");
+                    continue;
+                }
                 tokens.Add(token);
                 if (option is not null && !inlineValue && !IsFlag(option) && i + 1 < args.Length) tokens.Add(args[++i]);
             }

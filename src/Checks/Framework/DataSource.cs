@@ -23,8 +23,9 @@ public static class DataSource
     public static string[] ReadLines(string path) => ReadText(path).Split('\n', StringSplitOptions.RemoveEmptyEntries);
 
     /// <summary>Runs a tool; LC_ALL=C so its output parses the same everywhere. A tool that cannot start is a DataSourceException.</summary>
+    /// <param name="what">Names the tool in a timeout message instead of its whole command line.</param>
     public static ProcessResult Run(PluginContext context, IReadOnlyList<string> argv, TimeSpan? timeout = null,
-        IReadOnlyDictionary<string, string>? environment = null)
+        IReadOnlyDictionary<string, string>? environment = null, string? what = null)
     {
         InnerCommand command;
         try
@@ -52,7 +53,7 @@ public static class DataSource
         {
             throw new DataSourceException(e.Message);
         }
-        if (result.TimedOut) throw new DataSourceException($"{ShellJoin(argv)} timed out after {(timeout ?? TimeSpan.FromSeconds(30)).TotalSeconds:0} s");
+        if (result.TimedOut) throw new DataSourceException($"{what ?? ShellJoin(argv)} timed out after {(timeout ?? TimeSpan.FromSeconds(30)).TotalSeconds:0} s");
         return result;
     }
 

@@ -35,13 +35,10 @@ public sealed class CheckTcpTests : IDisposable
         return peer;
     }
 
-    /// <summary>A port bound on 127.0.0.1 with nobody listening: connections are refused, and no one else can take it.</summary>
     private int ClosedPort()
     {
-        var socket = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
-        socket.Bind(new IPEndPoint(IPAddress.Loopback, 0));
-        _peers.Add(socket);
-        return ((IPEndPoint)socket.LocalEndPoint!).Port;
+        _peers.Add(Loopback.ClosedPort(out var port));
+        return port;
     }
 
     private static double Seconds(string stdout) =>
