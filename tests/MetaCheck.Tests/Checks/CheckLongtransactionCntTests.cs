@@ -88,6 +88,18 @@ public sealed class CheckLongtransactionCntTests(MariaDb db) : IDisposable
     }
 
     [Fact]
+    public void A_server_that_accepts_but_never_answers_is_UNKNOWN_after_the_timeout()
+    {
+        using var silent = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
+        silent.Start(); // the kernel completes the handshake; nobody ever speaks
+        var port = ((System.Net.IPEndPoint)silent.LocalEndpoint).Port;
+        var r = _box.Run("check-longtransaction-cnt", "--host", "127.0.0.1", "--port", port.ToString(), "--timeout", "2");
+        (r.Exit, r.Lines.Length).Should().Be((3, 1), r.ToString());
+        r.Stdout.Should().StartWith($"UNKNOWN: check-longtransaction-cnt: ").And.Contain($"127.0.0.1:{port}");
+        r.Elapsed.Should().BeLessThan(TimeSpan.FromSeconds(5));
+    }
+
+    [Fact]
     public void A_missing_mysql_client_is_UNKNOWN_with_the_package_to_install()
     {
         _box.Env["PATH"] = Installed.BinDir;
