@@ -42,13 +42,14 @@ public static class CheckMysqlBackup
         {
             var limits = new Limits(parsed.GetValue(warning) ?? TimeSpan.FromHours(26), parsed.GetValue(critical) ?? TimeSpan.FromHours(50),
                 parsed.GetValue(minSize));
+            var glob = parsed.GetValue(pattern) ?? "*";
             return (parsed.GetValue(dir), parsed.GetValue(table)) switch
             {
-                ({ } directory, null) => Evaluate(NewestEntry(directory, parsed.GetValue(pattern) ?? "*", context.Clock.GetCurrentInstant().ToDateTimeUtc()),
-                    $"nothing matching '{parsed.GetValue(pattern) ?? "*"}' in {directory}", limits),
+                ({ } directory, null) => Evaluate(NewestEntry(directory, glob, context.Clock.GetCurrentInstant().ToDateTimeUtc()),
+                    $"nothing matching '{glob}' in {directory}", limits),
                 (null, { } history) => Evaluate(NewestRecord(context, mysql.Resolve(parsed, context.GetEnv), history),
                     $"no backup recorded in {history}", limits with { MinSize = 0 }),
-                _ => throw new UsageException("give either --dir (backup files) or --history-table (mariabackup/xtrabackup --history), not both"),
+                _ => throw new UsageException("give exactly one of --dir (backup files) and --history-table (mariabackup/xtrabackup --history)"),
             };
         });
     }

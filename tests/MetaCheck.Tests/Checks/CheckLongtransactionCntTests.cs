@@ -6,7 +6,7 @@ namespace MetaCheck.Tests.Checks;
 [Collection(MariaDbCollection.Name)]
 public sealed class CheckLongtransactionCntTests(MariaDb db) : IDisposable
 {
-    private readonly Sandbox _box = new() { Env = { ["MYSQL_PASSWORD"] = db.MonitorPassword } };
+    private readonly Sandbox _box = db.MonitorSandbox();
 
     public void Dispose() => _box.Dispose();
 

@@ -7,7 +7,7 @@ namespace MetaCheck.Tests.Checks;
 public sealed class CheckMysqlBackupTests(MariaDb db) : IDisposable
 {
     private const string Check = "check-mysql-backup";
-    private readonly Sandbox _box = new() { Env = { ["MYSQL_PASSWORD"] = db.MonitorPassword } };
+    private readonly Sandbox _box = db.MonitorSandbox();
 
     public void Dispose() => _box.Dispose();
 
@@ -103,8 +103,8 @@ public sealed class CheckMysqlBackupTests(MariaDb db) : IDisposable
     }
 
     [Theory]
-    [InlineData(new[] { "-w", "1h" }, "give either --dir (backup files) or --history-table (mariabackup/xtrabackup --history), not both")]
-    [InlineData(new[] { "--dir", "/tmp", "--history-table", "mysql.x" }, "give either --dir (backup files) or --history-table (mariabackup/xtrabackup --history), not both")]
+    [InlineData(new[] { "-w", "1h" }, "give exactly one of --dir (backup files) and --history-table (mariabackup/xtrabackup --history)")]
+    [InlineData(new[] { "--dir", "/tmp", "--history-table", "mysql.x" }, "give exactly one of --dir (backup files) and --history-table (mariabackup/xtrabackup --history)")]
     [InlineData(new[] { "--history-table", "x; DROP TABLE y" }, "--history-table takes [schema.]table (letters, digits, _ and $), got 'x; DROP TABLE y'")]
     [InlineData(new[] { "--dir", "/tmp", "--min-size", "big" }, "--min-size takes bytes (1048576) or a size with k, M, G or T (1M), got 'big'")]
     public void Usage_errors_are_one_UNKNOWN_line(string[] args, string message)

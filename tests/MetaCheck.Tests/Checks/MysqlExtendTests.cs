@@ -9,7 +9,7 @@ namespace MetaCheck.Tests.Checks;
 public sealed class MysqlExtendTests(MariaDb db) : IDisposable
 {
     private const string Plugin = "mackerel-plugin-mysql-extend";
-    private readonly Sandbox _box = new() { Env = { ["MYSQL_PASSWORD"] = db.MonitorPassword } };
+    private readonly Sandbox _box = db.MonitorSandbox();
 
     public void Dispose() => _box.Dispose();
 

@@ -61,6 +61,9 @@ public sealed class MariaDb : IDisposable
     public int Port { get; private set; }
     public string MonitorPassword { get; } = "m0n-" + Guid.NewGuid().ToString("N")[..12];
 
+    /// <summary>A sandbox whose commands connect as the monitoring user (its password in MYSQL_PASSWORD).</summary>
+    public Sandbox MonitorSandbox() => new() { Env = { ["MYSQL_PASSWORD"] = MonitorPassword } };
+
     /// <summary>`--host 127.0.0.1 --port N --user monitor` in the spelling every plugin accepts.</summary>
     public string[] Tcp(string userOption = "--user", string user = MonitorUser) => ["--host", "127.0.0.1", "--port", Port.ToString(), userOption, user];
 
