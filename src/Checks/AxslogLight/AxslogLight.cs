@@ -204,7 +204,9 @@ public static class AxslogLight
             {
                 var full = Path.GetFullPath(path);
                 var key = new CheckIdentity(Name, prefix, [full]).Key;
-                var saved = Load(store, key, path);
+                var (saved, savedBytes) = Load(store, key, path);
+                int samplesBefore = samples.Count;
+                long skippedBefore = skipped;
                 var id = Posix.Stat(stream.SafeFileHandle);
                 long start = saved?.Pos ?? 0;
                 if (saved is not null && saved.Inode != 0 && (saved.Inode != id.Inode || saved.Device != id.Device))
@@ -223,7 +225,13 @@ public static class AxslogLight
                     start = 0;
                 }
                 long end = ReadFrom(context, stream, path, start, keys, samples, ref skipped, finalTail: false);
-                Save(store, key, new Position(end, id.Inode, id.Device, context.NowEpoch), context.NowEpoch);
+                if (!TrySave(store, key, savedBytes, new Position(end, id.Inode, id.Device, context.NowEpoch), context.NowEpoch))
+                {
+                    // An overlapping run read the same lines and moved the position first: its report has them.
+                    samples.RemoveRange(samplesBefore, samples.Count - samplesBefore);
+                    skipped = skippedBefore;
+                    context.Err.WriteLine($"{Name}: another run read {path} at the same time and saved its position first; its lines are reported there, not twice");
+                }
             }
         }
         finally
@@ -351,7 +359,8 @@ public static class AxslogLight
         return position;
     }
 
-    private static Position? Load(StateStore store, string key, string path)
+    /// <summary>The saved position and its stored bytes (what <see cref="TrySave"/> compares against).</summary>
+    private static (Position? Position, byte[]? Stored) Load(StateStore store, string key, string path)
     {
         byte[]? bytes;
         try
@@ -362,7 +371,7 @@ public static class AxslogLight
         {
             throw new DataSourceException($"cannot read the saved position of {path}: {e.Message}");
         }
-        if (bytes is null) return null;
+        if (bytes is null) return (null, null);
         try
         {
             using var doc = JsonDocument.Parse(bytes);
@@ -370,7 +379,7 @@ public static class AxslogLight
             var pos = new Position(root.GetProperty("pos").GetInt64(), root.GetProperty("inode").GetUInt64(),
                 root.GetProperty("dev").GetUInt64(), root.GetProperty("time").GetInt64());
             if (pos.Pos < 0) throw new FormatException("negative position");
-            return pos;
+            return (pos, bytes);
         }
         catch (Exception e) when (e is JsonException or InvalidOperationException or FormatException or KeyNotFoundException)
         {
@@ -378,7 +387,11 @@ public static class AxslogLight
         }
     }
 
-    private static void Save(StateStore store, string key, Position position, long now)
+    /// <summary>
+    /// Stores the new position only if the stored one is still what this run started from (compare and
+    /// swap in one transaction); false means an overlapping run got there first.
+    /// </summary>
+    private static bool TrySave(StateStore store, string key, byte[]? startedFrom, Position position, long now)
     {
         using var buffer = new MemoryStream();
         using (var w = new Utf8JsonWriter(buffer))
@@ -393,7 +406,8 @@ public static class AxslogLight
         var bytes = buffer.ToArray();
         try
         {
-            store.UpdateValue(key, "position", now * 1000, _ => (bytes, 0));
+            return store.UpdateValue(key, "position", now * 1000, stored =>
+                stored.AsSpan().SequenceEqual(startedFrom) ? (bytes, true) : ((byte[]?)null, false));
         }
         catch (StateUnavailableException e)
         {

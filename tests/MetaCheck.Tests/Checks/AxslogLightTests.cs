@@ -113,6 +113,29 @@ public sealed class AxslogLightTests : IDisposable
     }
 
     [Fact]
+    public void Overlapping_runs_report_the_same_lines_only_once()
+    {
+        // ~60 MB: long enough (~0.1 s a read) that runs started together read the same lines at the same time.
+        var log = _box.PathOf("access.log");
+        var block = string.Concat(Enumerable.Repeat(TenLines(), 100));
+        using (var writer = new StreamWriter(log))
+            for (int i = 0; i < 230; i++) writer.Write(block);
+
+        var runs = Enumerable.Range(0, 4).Select(_ => _box.Start(Plugin, ["--logfile", log, "--key-prefix", "web"])).ToList();
+        var results = runs.Select(p =>
+        {
+            var stdout = p.StandardOutput.ReadToEnd();
+            var stderr = p.StandardError.ReadToEnd();
+            p.WaitForExit();
+            return (p.ExitCode, Stdout: stdout, Stderr: stderr);
+        }).ToList();
+        results.Should().OnlyContain(r => r.ExitCode == 0);
+        results.Count(r => r.Stdout.Length > 0).Should().Be(1, "the lines are reported by whichever run saves the position first: " +
+            string.Join(" | ", results.Select(r => r.Stderr.Trim())));
+        Values(Run(log)).Should().BeEmpty("the position is at the end");
+    }
+
+    [Fact]
     public void Two_runs_with_a_pause_have_their_own_timestamps_and_lines()
     {
         var log = _box.PathOf("access.log");
