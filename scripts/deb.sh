@@ -21,6 +21,7 @@ Version: $version
 Architecture: $arch
 Maintainer: MetaCheck developers <metacheck@localhost>
 Depends: libc6 (>= 2.34)
+Suggests: mariadb-client | default-mysql-client, monitoring-plugins-basic
 Section: admin
 Priority: optional
 Installed-Size: $(du -sk "$root/usr" | cut -f1)
@@ -28,8 +29,8 @@ Description: meta-checkers and check plugins for Mackerel, Nagios/Icinga and Sen
  delay-checker, interval-checker and periodic-checker wrap any check command
  (alert after N failures, run at most every N seconds, run only inside time
  windows), with run history in a per-user SQLite store; plus check and metric
- plugins (check-tcp, DNS, /proc and tool based). One Native AOT binary with a
- link per command.
+ plugins (check-tcp, DNS, TLS, MySQL, /proc and tool based). One Native AOT
+ binary with a link per command. The MySQL plugins need a mysql/mariadb client.
 CONTROL
 cat >"$root/DEBIAN/postrm" <<'POSTRM'
 #!/bin/sh

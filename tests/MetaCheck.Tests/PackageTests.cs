@@ -41,6 +41,7 @@ public sealed class PackageTests : IDisposable
             contents.Should().Contain($"./usr/share/man/man1/{sub}.1.gz\n");
         contents.Should().Contain("./usr/share/doc/metacheck/docs/delay-checker.md\n").And.NotContain("./usr/bin/status");
         Tool("dpkg-deb", "--field", Deb, "Package").Stdout.Should().Be("metacheck\n");
+        Tool("dpkg-deb", "--field", Deb, "Suggests").Stdout.Should().Contain("mariadb-client | default-mysql-client", "the MySQL plugins need a client");
     }
 
     [Fact]
