@@ -15,6 +15,9 @@ public sealed class StateStore : IDisposable
     private static readonly TimeSpan LockWait = TimeSpan.FromSeconds(3);
     private const int SqliteDbConfigNoCheckpointOnClose = 1006;
 
+    /// <summary>Past this size the WAL is copied into the database and truncated (see <see cref="TruncateLargeWal"/>).</summary>
+    public const long WalLimitBytes = 512 * 1024;
+
     private SqliteConnection _connection;
 
     private StateStore(string path, SqliteConnection connection, int keepRuns)
@@ -97,9 +100,10 @@ public sealed class StateStore : IDisposable
         {
             connection.Open();
             // A run is short: checkpointing the WAL into the database (and deleting it) on every
-            // close would cost an fsync per run. SQLite's auto-checkpoint still bounds the WAL.
+            // close would cost an fsync per run. SQLite's auto-checkpoint is off too: it cannot bound
+            // the WAL here (see TruncateLargeWal); the run that finds the WAL large does it instead.
             SQLitePCL.raw.sqlite3_db_config(connection.Handle, SqliteDbConfigNoCheckpointOnClose, 1, out _);
-            Execute(connection, $"PRAGMA busy_timeout = {(int)LockWait.TotalMilliseconds}; PRAGMA synchronous = NORMAL;");
+            Execute(connection, $"PRAGMA busy_timeout = {(int)LockWait.TotalMilliseconds}; PRAGMA synchronous = NORMAL; PRAGMA wal_autocheckpoint = 0;");
             Migrate(connection);
             return connection;
         }
@@ -176,8 +180,41 @@ public sealed class StateStore : IDisposable
         var (update, result) = decide(ReadState(id.Key, recentRuns, tx));
         Write(id, update, tx);
         tx.Commit();
+        TruncateLargeWal();
         return result;
     });
+
+    /// <summary>
+    /// Every run is a new process, and the first connection of a process rebuilds SQLite's WAL index by
+    /// reading the whole WAL, forgetting how much of it was already checkpointed. So an automatic
+    /// (passive) checkpoint never lets the WAL start over: it grew without bound, and every run read
+    /// all of it and checkpointed it again. Instead the run that finds the WAL past
+    /// <see cref="WalLimitBytes"/> copies it into the database and truncates it (one fsync'd checkpoint
+    /// every few dozen runs). If other runs hold the store it gives up soon (at most 1 s); a later run does it.
+    /// </summary>
+    private void TruncateLargeWal()
+    {
+        try
+        {
+            if (new FileInfo(DatabasePath + "-wal").Length < WalLimitBytes) return;
+            Execute(_connection, "PRAGMA busy_timeout = 100");
+            try
+            {
+                using var checkpoint = _connection.CreateCommand();
+                checkpoint.CommandText = "PRAGMA wal_checkpoint(TRUNCATE)";
+                checkpoint.CommandTimeout = 1; // Microsoft.Data.Sqlite retries SQLITE_BUSY for this long
+                checkpoint.ExecuteNonQuery();
+            }
+            finally
+            {
+                Execute(_connection, $"PRAGMA busy_timeout = {(int)LockWait.TotalMilliseconds}");
+            }
+        }
+        catch (Exception e) when (e is SqliteException or IOException)
+        {
+            // The update is committed and safe in the WAL; only the tidying is left for later.
+        }
+    }
 
     private CheckState ReadState(string key, int recentRuns, SqliteTransaction? tx)
     {
@@ -347,6 +384,7 @@ public sealed class StateStore : IDisposable
             write.ExecuteNonQuery();
         }
         tx.Commit();
+        if (next is not null) TruncateLargeWal();
         return result;
     });
 
