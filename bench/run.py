@@ -21,12 +21,16 @@ NOTES = """## Notes on the start-up cost (from investigation, not from this run)
 - Start-up grows with the binary's type data, not with the code a run executes: with only the wrappers
   and check-uptime (7.1 MB binary) a `delay-checker -- true` run peaked at 9.7 MiB; with all plugins
   (12 MB: HttpClient, SslStream, X509, Regex, JSON…) it peaks near 14 MiB, `--version` included.
+  `perf record -e page-faults` on `metacheck --version` shows why: about 1,000 page faults, 62% of them
+  in the runtime's `RehydrateData`, which expands the 2.8 MB `.hydrated` section (type data) at every start.
 - No effect (measured): `OptimizationPreference` Speed vs Size (±1 ms), `IlcDehydrate=false`, a
   non-PIE link, GC knobs (`GCgen0size`, `GCHeapHardLimit`, `GCConserveMemory`), `MADV_RANDOM` on the
   image, reading the inner stdout synchronously instead of through the thread pool.
 - Removed: SHA-256 for state keys (it loaded libssl/libcrypto on every run, ~3 ms), run-time
   `dlopen` of SQLite (now linked statically) and of libc (`DirectPInvoke`), the WAL checkpoint and
-  fsync on every close (`SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE`).
+  fsync on every close (`SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE`), and SQLite's auto-checkpoint, which with
+  one process per run re-copied the whole WAL every run and never let it restart (the WAL is now
+  truncated by the run that finds it over 512 KiB; see state-store.md).
 - Meeting ≤ 5 ms / ≤ 8 MiB would take design changes: a `posix_spawn` runner instead of
   System.Diagnostics.Process, and a lean wrappers-only binary apart from the plugins (against the
   single multi-call binary).
