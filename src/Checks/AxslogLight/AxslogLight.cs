@@ -56,7 +56,7 @@ public static class AxslogLight
     }
 
     /// <summary>Go's %f, always: six decimals even for whole numbers (unlike go-mackerel-plugin).</summary>
-    public static string Six(double value) => value.ToString("F6", CultureInfo.InvariantCulture);
+    public static string Six(double value) => NumberFormat.Fixed(value, 6);
 
     public static IReadOnlyList<Graph> Graphs(string prefix) =>
     [

@@ -361,7 +361,7 @@ public static class CheckTcp
         }
         else
         {
-            msg.Append(elapsed.ToString("F3", CultureInfo.InvariantCulture)).Append(" seconds response time on");
+            msg.Append(NumberFormat.Fixed(elapsed, 3)).Append(" seconds response time on");
         }
         if (s.Hostname.Length > 0) msg.Append(' ').Append(s.Hostname);
         if (s.Port > 0) msg.Append(" port ").Append(s.Port.ToString(CultureInfo.InvariantCulture));

@@ -40,7 +40,7 @@ public static class CheckVirtmem
     /// <summary>Go's %f: six decimals, `+Inf`, `NaN`.</summary>
     public static string GoF(double value) =>
         double.IsNaN(value) ? "NaN" : double.IsPositiveInfinity(value) ? "+Inf" : double.IsNegativeInfinity(value) ? "-Inf"
-        : value.ToString("F6", CultureInfo.InvariantCulture);
+        : NumberFormat.Fixed(value, 6);
 
     private static Option<double> Percent(string name, string description, double defaultValue, string alias) => new(name, alias)
     {

@@ -26,5 +26,42 @@ public static class NumberFormat
     public static string Go(double value) =>
         value == Math.Floor(value) && Math.Abs(value) < 1e18
             ? ((long)value).ToString(CultureInfo.InvariantCulture)
-            : value.ToString("F6", CultureInfo.InvariantCulture);
+            : Fixed(value, 6);
+
+    /// <summary>
+    /// C's, Perl's and Go's `%.Nf`: the exact binary value rounded to N decimals, an exact tie to even
+    /// (0.25 → `0.2`, 0.0078125 → `0.007812`). .NET's "F" breaks such ties away from zero; every other
+    /// value prints the same, because .NET also rounds the exact value.
+    /// </summary>
+    public static string Fixed(double value, int decimals)
+    {
+        // A tie at N decimals is an odd multiple of 2^-(N+1): its expansion ends in 5 at digit N+1.
+        // Scaling by a power of two is exact, so this finds exactly those.
+        double scaled = Math.ScaleB(value, decimals + 1);
+        bool tie = Math.Abs(scaled) < 9007199254740992d && scaled == Math.Floor(scaled) && Math.Abs(scaled % 2) == 1;
+        if (!tie) return value.ToString("F" + decimals, CultureInfo.InvariantCulture);
+        var exact = value.ToString("F" + (decimals + 1), CultureInfo.InvariantCulture); // exact: N+1 digits, the last a 5
+        var kept = exact[..^1].TrimEnd('.');
+        return IsOddLastDigit(kept) ? AddOneInLastPlace(kept) : kept;
+    }
+
+    private static bool IsOddLastDigit(string number) => (number[^1] - '0') % 2 == 1;
+
+    /// <summary>`0.19` → `0.20`, `-9.9` → `-10.0`: one unit in the last place away from zero.</summary>
+    private static string AddOneInLastPlace(string number)
+    {
+        var digits = number.ToCharArray();
+        for (int i = digits.Length - 1; i >= 0 && digits[i] != '-'; i--)
+        {
+            if (digits[i] == '.') continue;
+            if (digits[i] != '9')
+            {
+                digits[i]++;
+                return new string(digits);
+            }
+            digits[i] = '0';
+        }
+        int sign = number.StartsWith('-') ? 1 : 0;
+        return number[..sign] + "1" + new string(digits)[sign..];
+    }
 }

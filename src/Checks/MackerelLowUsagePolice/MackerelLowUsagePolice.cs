@@ -84,7 +84,7 @@ public static class MackerelLowUsagePolice
                 var rows = hosts.Zip(stats).OrderBy(x => x.First.ShortName, StringComparer.Ordinal).ThenBy(x => x.First.Id, StringComparer.Ordinal).ToList();
                 if (parsed.GetValue(verbose))
                     foreach (var (host, st) in rows.Where(x => x.Second is not null))
-                        context.Err.WriteLine($"{host.Id} max {st!.Max.ToString("0.0", CultureInfo.InvariantCulture)} at {st.MaxTime}, min {st.Min.ToString("0.0", CultureInfo.InvariantCulture)} at {st.MinTime}");
+                        context.Err.WriteLine($"{host.Id} max {NumberFormat.Fixed(st!.Max, 1)} at {st.MaxTime}, min {NumberFormat.Fixed(st.Min, 1)} at {st.MinTime}");
                 context.Out.Write(Table(rows.Select(x => (x.First.ShortName, x.Second)).ToList(), parsed.GetValue(threshold), paint));
                 return 0;
             }
@@ -141,7 +141,7 @@ public static class MackerelLowUsagePolice
                 continue;
             }
             var line = string.Join('\t', new[] { st.Max, st.Min, st.Avg, st.P50, st.P90 }
-                .Select(v => v.ToString("0.0", CultureInfo.InvariantCulture)).Prepend(host));
+                .Select(v => NumberFormat.Fixed(v, 1)).Prepend(host));
             text.Append(paint && st.Avg < threshold ? $"\u001b[31m{line}\u001b[0m\n" : line + "\n");
         }
         return text.ToString();

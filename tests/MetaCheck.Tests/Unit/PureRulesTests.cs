@@ -83,6 +83,23 @@ public sealed class PureRulesTests
     [InlineData(-3, "-3")]
     public void Go_number_format(double value, string text) => NumberFormat.Go(value).Should().Be(text);
 
+    [Theory]
+    [InlineData(0.25, 1, "0.2")]          // an exact tie goes to even, as C, Perl and Go print it (.NET's F1: 0.3)
+    [InlineData(0.75, 1, "0.8")]
+    [InlineData(-0.25, 1, "-0.2")]
+    [InlineData(0.35, 1, "0.3")]          // not a tie: the double is 0.34999999999999997...
+    [InlineData(2.5, 0, "2")]
+    [InlineData(3.5, 0, "4")]
+    [InlineData(0.0078125, 6, "0.007812")]
+    [InlineData(0.0234375, 6, "0.023438")]
+    [InlineData(9.95, 1, "9.9")]          // 9.949999999999999289...
+    [InlineData(9.75, 1, "9.8")]
+    [InlineData(-99.5, 0, "-100")]
+    [InlineData(1234.5678, 3, "1234.568")]
+    [InlineData(0.1, 6, "0.100000")]
+    public void Fixed_decimals_round_exact_ties_to_even(double value, int decimals, string text) =>
+        NumberFormat.Fixed(value, decimals).Should().Be(text);
+
     [Fact]
     public void Check_keys_cannot_collide_by_concatenation()
     {
