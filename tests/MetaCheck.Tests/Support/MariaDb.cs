@@ -32,6 +32,7 @@ public sealed class MariaDb : IDisposable
                          "--no-defaults", $"--datadir={DataDir}", $"--socket={Socket}", $"--port={Port}", "--bind-address=127.0.0.1",
                          $"--pid-file={Dir}/mariadbd.pid", $"--user={user}", $"--log-error={Dir}/error.log", "--skip-log-bin",
                          "--skip-name-resolve", "--performance-schema=OFF", "--innodb-buffer-pool-size=16M", "--innodb-log-file-size=8M",
+                         "--innodb-use-native-aio=0", // no io_uring/libaio: containers often forbid them
                          "--default-time-zone=-05:00",
                      })
                 info.ArgumentList.Add(arg);
