@@ -62,14 +62,16 @@ public sealed class MySqlOptions
         var result = new List<string>(args.Count);
         for (int i = 0; i < args.Count; i++)
         {
-            var name = args[i].TrimStart('-');
-            if (args[i].StartsWith('-') && name.StartsWith("password=", StringComparison.Ordinal)) result.Add("--password=***");
-            else if (args[i].StartsWith('-') && name == "password")
+            var body = args[i].TrimStart('-');
+            int eq = body.IndexOf('=');
+            var name = eq < 0 ? body : body[..eq];
+            bool password = args[i].StartsWith('-') && name.Length >= 2 && "password".StartsWith(name, StringComparison.Ordinal); // `-pass` too
+            if (!password) result.Add(args[i]);
+            else
             {
                 result.Add("--password=***");
-                i++;
+                if (eq < 0) i++;
             }
-            else result.Add(args[i]);
         }
         return result;
     }

@@ -31,8 +31,8 @@ public sealed class MySqlPureTests
         server.ClientArguments("SELECT 1").Should().Equal("--defaults-file=/etc/m.cnf", "--batch", "--skip-column-names", "--connect-timeout=10",
             "--protocol=SOCKET", "--socket=/run/mysqld/mysqld.sock", "--user=root", "--execute=SELECT 1");
         new MySqlServer { DefaultsFile = "/etc/m.cnf" }.ClientArguments("q").Should().NotContain(a => a.StartsWith("--host") || a.StartsWith("--user"));
-        MySqlOptions.WithoutPassword(["-host", "h", "-password", "pw", "--password=pw2", "-debug"])
-            .Should().Equal("-host", "h", "--password=***", "--password=***", "-debug");
+        MySqlOptions.WithoutPassword(["-host", "h", "-password", "pw", "--password=pw2", "-pass", "pw3", "-port", "1", "-debug"])
+            .Should().Equal("-host", "h", "--password=***", "--password=***", "--password=***", "-port", "1", "-debug");
     }
 
     [Theory]
