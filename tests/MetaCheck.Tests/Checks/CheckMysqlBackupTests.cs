@@ -26,6 +26,7 @@ public sealed class CheckMysqlBackupTests(MariaDb db) : IDisposable
     {
         DumpAged("all-2026-11-20.sql", TimeSpan.FromHours(60));
         var file = DumpAged("all-2026-11-22.sql", TimeSpan.FromHours(3));
+        File.WriteAllText(Path.Combine(Backups, ".all-2026-11-23.sql"), "-- a dump still being written under a hidden name");
         var size = new FileInfo(file).Length;
         size.Should().BeGreaterThan(1000, "a real dump of the server");
 
