@@ -13,6 +13,36 @@ public sealed record MackerelHost(string Id, string Name)
     public string ShortName => Name.Split('.')[0];
 }
 
+/// <summary>
+/// Which hosts a tool looks at, spelled as both originals spelled it: a service, a role in it, and an
+/// optional text the host name must contain (`--org` is accepted and unused).
+/// </summary>
+public sealed class HostSelectionOptions
+{
+    public Option<string?> Org { get; } = Opt.Text("--org", "Accepted for compatibility; unused.", "-o");
+    public Option<string?> Service { get; } = Opt.Text("--service", "Mackerel service name (required).", "-s");
+    public Option<string?> Role { get; } = Opt.Text("--roles", "Role name within the service (required).", "-r");
+    public Option<string?> Filter { get; } = Opt.Text("--filter", "Only hosts whose name contains this text.", "-f");
+
+    public Option[] All => [Org, Service, Role, Filter];
+
+    /// <summary>The service and role; either missing is a usage error.</summary>
+    public (string Service, string Role) Required(ParseResult parsed) =>
+        (parsed.GetValue(Service) ?? throw new UsageException("--service is required, e.g. -s web"),
+         parsed.GetValue(Role) ?? throw new UsageException("--roles is required, e.g. -r app"));
+
+    /// <summary>The role's hosts whose name contains the filter; none is a DataSourceException naming the selection.</summary>
+    public List<MackerelHost> Hosts(ParseResult parsed, MackerelClient client)
+    {
+        var (service, role) = Required(parsed);
+        var filter = parsed.GetValue(Filter);
+        var hosts = client.Hosts(service, role).Where(h => h.Name.Contains(filter ?? "", StringComparison.Ordinal)).ToList();
+        if (hosts.Count == 0)
+            throw new DataSourceException($"no hosts in service {service} role {role}{(filter is null ? "" : $" with '{filter}' in the name")}");
+        return hosts;
+    }
+}
+
 /// <summary>The options every Mackerel API tool shares: key, base URL, time limit, parallelism.</summary>
 public sealed class MackerelApiOptions
 {

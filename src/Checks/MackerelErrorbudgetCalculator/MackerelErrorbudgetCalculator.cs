@@ -28,10 +28,7 @@ public static class MackerelErrorbudgetCalculator
             context.Out.Flush();
             return 0;
         }
-        var org = Opt.Text("--org", "Accepted for compatibility; unused.", "-o");
-        var service = Opt.Text("--service", "Mackerel service name (required).", "-s");
-        var role = Opt.Text("--roles", "Role name within the service (required).", "-r");
-        var filter = Opt.Text("--filter", "Only hosts whose name contains this text.", "-f");
+        var selection = new HostSelectionOptions();
         var metric = Opt.Text("--metrics", "Host metric to evaluate, e.g. custom.nginx.latency.p90 (required).", "-m");
         var objective = Opt.Text("--objective-latency", "A point above this value is a violation (default 100).");
         var size = Opt.Text("--errorbudget-size", "SLO target in percent, 0-100 (default 99.9).");
@@ -43,21 +40,18 @@ public static class MackerelErrorbudgetCalculator
         var definition = Cli.Define(Name,
             "SLO error budget of a host metric averaged over a service role, from the Mackerel API.\n" +
             "Example: MACKEREL_APIKEY=... mackerel-plugin-errorbudget-calculator -s web -r app -m custom.latency.p90 --objective-latency 200",
-            [org, service, role, filter, metric, objective, size, window, prefix, version, debug, .. api.All]);
+            [.. selection.All, metric, objective, size, window, prefix, version, debug, .. api.All]);
 
         return Plugin.Metrics(definition, args, context, parsed => Definition(parsed.GetValue(prefix) ?? "").Definitions(), parsed =>
         {
-            var s = parsed.GetValue(service) ?? throw new UsageException("--service is required, e.g. -s web");
-            var r = parsed.GetValue(role) ?? throw new UsageException("--roles is required, e.g. -r app");
+            selection.Required(parsed); // every usage error before the first API request
             var m = parsed.GetValue(metric) ?? throw new UsageException("--metrics is required, e.g. -m custom.latency.p90");
             double limit = Number(parsed.GetValue(objective), "--objective-latency", 100, double.MinValue, double.MaxValue);
             double target = Number(parsed.GetValue(size), "--errorbudget-size", 99.9, 0, 100);
             var client = api.Client(parsed, context.GetEnv);
             var log = parsed.GetValue(debug) ? context.Err : TextWriter.Null;
 
-            var hosts = client.Hosts(s, r).Where(h => h.Name.Contains(parsed.GetValue(filter) ?? "", StringComparison.Ordinal)).ToList();
-            if (hosts.Count == 0)
-                throw new DataSourceException($"no hosts in service {s} role {r}{(parsed.GetValue(filter) is { } f ? $" with '{f}' in the name" : "")}");
+            var hosts = selection.Hosts(parsed, client);
             long now = context.NowEpoch;
             var series = client.ForEachHost(hosts, h =>
             {

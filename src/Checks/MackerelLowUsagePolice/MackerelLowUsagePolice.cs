@@ -31,10 +31,7 @@ public static class MackerelLowUsagePolice
 
     public static int Main(string[] args, PluginContext context, bool terminal)
     {
-        var org = Opt.Text("--org", "Accepted for compatibility; unused.", "-o");
-        var service = Opt.Text("--service", "Mackerel service name (required).", "-s");
-        var role = Opt.Text("--roles", "Role name within the service (required).", "-r");
-        var filter = Opt.Text("--filter", "Only hosts whose name contains this text.", "-f");
+        var selection = new HostSelectionOptions();
         var window = Opt.Int("--timewindow", "Days to look back, 1-30.", 1, 1, 30);
         var prefix = Opt.Text("--prefix", "Accepted for compatibility; unused.");
         var metrics = Opt.Text("--metrics", "Metric set: cpu (default), iops or loadavg.");
@@ -46,14 +43,13 @@ public static class MackerelLowUsagePolice
         var definition = Cli.Define(Name,
             "Report per host of a Mackerel service role the max/min/avg/p50/p90 of a metric set over the last days.\n" +
             "Example: MACKEREL_APIKEY=... mackerel-low-usage-police -s web -r app --metrics cpu --timewindow 7",
-            [org, service, role, filter, window, prefix, metrics, threshold, color, debug, verbose, .. api.All]);
+            [.. selection.All, window, prefix, metrics, threshold, color, debug, verbose, .. api.All]);
 
         return Cli.Run(definition, args, parsed =>
         {
             try
             {
-                var s = parsed.GetValue(service) ?? throw new UsageException("--service is required, e.g. -s web");
-                var r = parsed.GetValue(role) ?? throw new UsageException("--roles is required, e.g. -r app");
+                var (service, _) = selection.Required(parsed);
                 var setName = parsed.GetValue(metrics) ?? "cpu";
                 if (!MetricSets.TryGetValue(setName, out var set))
                     throw new UsageException($"--metrics takes cpu, iops or loadavg, got '{Opt.Shorten(setName)}'");
@@ -67,12 +63,9 @@ public static class MackerelLowUsagePolice
                 var client = api.Client(parsed, context.GetEnv);
                 var log = parsed.GetValue(debug) ? context.Err : TextWriter.Null;
 
-                if (!client.ServiceNames().Contains(s, StringComparer.Ordinal))
-                    throw new DataSourceException($"service {s} does not exist");
-                var f = parsed.GetValue(filter) ?? "";
-                var hosts = client.Hosts(s, r).Where(h => h.Name.Contains(f, StringComparison.Ordinal)).ToList();
-                if (hosts.Count == 0)
-                    throw new DataSourceException($"no hosts in service {s} role {r}{(f.Length > 0 ? $" with '{f}' in the name" : "")}");
+                if (!client.ServiceNames().Contains(service, StringComparer.Ordinal))
+                    throw new DataSourceException($"service {service} does not exist");
+                var hosts = selection.Hosts(parsed, client);
                 long now = context.NowEpoch;
                 int windows = 2 * parsed.GetValue(window);
                 var stats = client.ForEachHost(hosts, h =>
