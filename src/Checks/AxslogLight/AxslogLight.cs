@@ -254,13 +254,7 @@ public static class AxslogLight
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
-            var reason = e switch
-            {
-                FileNotFoundException or DirectoryNotFoundException => "no such file",
-                UnauthorizedAccessException => "permission denied",
-                _ => e.Message,
-            };
-            throw new DataSourceException($"cannot read {path}: {reason}");
+            throw new DataSourceException($"cannot read {path}: {DataSource.Reason(e)}");
         }
     }
 

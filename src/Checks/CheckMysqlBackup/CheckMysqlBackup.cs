@@ -48,7 +48,7 @@ public static class CheckMysqlBackup
                 ({ } directory, null) => Evaluate(NewestEntry(directory, glob, context.Clock.GetCurrentInstant().ToDateTimeUtc()),
                     $"nothing matching '{glob}' in {directory}", limits),
                 (null, { } history) => Evaluate(NewestRecord(context, mysql.Resolve(parsed, context.GetEnv), history),
-                    $"no backup recorded in {history}", limits with { MinSize = 0 }),
+                    $"no backup recorded in {history}", limits),
                 _ => throw new UsageException("give exactly one of --dir (backup files) and --history-table (mariabackup/xtrabackup --history)"),
             };
         });
@@ -87,7 +87,7 @@ public static class CheckMysqlBackup
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
-            throw new DataSourceException($"cannot read the backup directory {directory}: {(e is UnauthorizedAccessException ? "permission denied" : e.Message)}");
+            throw new DataSourceException($"cannot read the backup directory {directory}: {DataSource.Reason(e)}");
         }
         if (newest is null) return null;
         var age = (long)Math.Max(0, (nowUtc - newest.LastWriteTimeUtc).TotalSeconds); // a clock ahead of the file server is not a negative age
@@ -103,7 +103,7 @@ public static class CheckMysqlBackup
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
-            throw new DataSourceException($"cannot read the backup {entry.FullName}: {(e is UnauthorizedAccessException ? "permission denied" : e.Message)}");
+            throw new DataSourceException($"cannot read the backup {entry.FullName}: {DataSource.Reason(e)}");
         }
     }
 

@@ -59,7 +59,8 @@ public static class DataSource
 
     public static string ShellJoin(IReadOnlyList<string> argv) => MetaCheck.State.ShellQuote.Join(argv);
 
-    private static string Reason(Exception e) => e switch
+    /// <summary>A file system error in a few words: `no such file`, `permission denied`, else the system's message.</summary>
+    public static string Reason(Exception e) => e switch
     {
         FileNotFoundException or DirectoryNotFoundException => "no such file",
         UnauthorizedAccessException => "permission denied",
