@@ -114,6 +114,7 @@ public sealed class CheckMyipTests : IDisposable
     [Theory]
     [InlineData("1.5")]       // was read as 1.0.0.5
     [InlineData("127.1/16")]  // was read as 127.0.0.1/16
+    [InlineData("10.0.0.1/8")] // host bits set: was taken as 10.0.0.0/8
     public void Fix_expect_takes_real_addresses_not_inet_aton_shorthands(string expect)
     {
         var r = _box.Run("check-myip", "--expect", expect, "127.0.0.1", Port);
