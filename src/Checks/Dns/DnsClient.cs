@@ -9,7 +9,7 @@ namespace MetaCheck.Checks.Dns;
 public enum DnsTransport { Udp, Tcp }
 
 /// <summary>The server did not answer in time, or could not be reached at all.</summary>
-/// <param name="Refused">Nothing listens there: the host answered the query with "port unreachable" at once.</param>
+/// <param name="refused">Nothing listens there: the host answered the query with "port unreachable" at once.</param>
 public sealed class DnsTimeoutException(string message, bool refused = false) : Exception(message)
 {
     public bool Refused => refused;
