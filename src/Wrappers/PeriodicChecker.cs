@@ -30,7 +30,7 @@ public static class PeriodicChecker
         return Cli.RunWrapper(definition, args, (parsed, inner) =>
         {
             var windows = TimeRanges.Parse(parsed.GetValue(ranges) ?? DefaultRanges);
-            var zone = Zone(parsed.GetValue(tz));
+            var zone = Zone(parsed.GetValue(tz), env);
             using var run = new WrapperRun(Name, parsed, common, env);
             var id = new CheckIdentity(Name, "", inner);
 
@@ -50,9 +50,10 @@ public static class PeriodicChecker
         });
     }
 
-    public static DateTimeZone Zone(string? name)
+    /// <summary>--tz if given, else the process zone as libc reads TZ (see <see cref="ProcessTimeZone"/>).</summary>
+    public static DateTimeZone Zone(string? name, WrapperEnvironment env)
     {
-        if (name is null) return BclDateTimeZone.ForSystemDefault();
+        if (name is null) return ProcessTimeZone.Resolve(env.GetEnv("TZ"), env.Stderr, Name);
         return DateTimeZoneProviders.Tzdb.GetZoneOrNull(name)
             ?? throw new UsageException($"unknown time zone '{Opt.Shorten(name)}' for --tz; use an IANA name such as Asia/Tokyo or UTC");
     }

@@ -121,6 +121,28 @@ public sealed class PeriodicCheckerTests : IDisposable
         Periodic("--ranges", Window(-30, 30, tokyo), "--", "false").Exit.Should().Be(1);
     }
 
+    [Theory]
+    [InlineData("JST-9", 9 * 60)]
+    [InlineData("<+0530>-5:30", 5 * 60 + 30)]
+    [InlineData(":Asia/Tokyo", 9 * 60)]
+    public void Fix_a_POSIX_TZ_is_honoured_as_libc_does(string tz, int eastMinutes)
+    {
+        _box.Env["TZ"] = tz;
+        var before = DateTime.UtcNow.AddMinutes(eastMinutes);
+        var r = Periodic("--ranges", Window(120, 180, before), "--", "false");
+        ShouldBeOutOfRange(r, Window(120, 180, before), before, DateTime.UtcNow.AddMinutes(eastMinutes));
+        r.Stderr.Should().BeEmpty();
+    }
+
+    [Fact]
+    public void Fix_a_TZ_that_names_no_zone_is_said_on_stderr()
+    {
+        _box.Env["TZ"] = "Mars/Olympus";
+        var r = Periodic("--ranges", Window(120, 180, DateTime.UtcNow), "--", "false");
+        r.Exit.Should().Be(0, "the windows are then read in UTC");
+        r.Stderr.Should().Be("periodic-checker: TZ='Mars/Olympus' is neither a time zone name nor a POSIX TZ string; using UTC\n");
+    }
+
     [Fact]
     public void An_unknown_time_zone_is_UNKNOWN()
     {

@@ -51,12 +51,15 @@ public static class CheckHydraPos
         });
     }
 
-    /// <summary>`files.&lt;path&gt;.position`; null when hydra does not list the file. Null/false/absent position is 0.</summary>
+    /// <summary>
+    /// `files.&lt;path&gt;.position`; null when hydra does not list the file or lists it without a position
+    /// (absent or null: the original's "not defined"). A false position is 0.
+    /// </summary>
     public static double? Position(JsonElement root, string path)
     {
         if (HttpJson.Member(root, "files") is not { } files || HttpJson.Member(files, path) is not { } entry) return null;
-        return HttpJson.Number(HttpJson.Member(entry, "position"))
-               ?? throw new DataSourceException($"hydra's position of {path} is not a number");
+        if (HttpJson.Member(entry, "position") is not { ValueKind: not JsonValueKind.Null } position) return null;
+        return HttpJson.Number(position) ?? throw new DataSourceException($"hydra's position of {path} is not a number");
     }
 
     /// <summary>

@@ -34,7 +34,7 @@ public static partial class CheckIptables
             var words = line.Split((char[]?)null, StringSplitOptions.RemoveEmptyEntries);
             if (words.Length < 2 || words[0] != "inet") continue;
             var address = words[1].Split('/')[0];
-            if (IPAddress.TryParse(address, out var ip) && ip.AddressFamily == System.Net.Sockets.AddressFamily.InterNetwork && IsGlobal(ip))
+            if (InetAddress.TryParse(address, out var ip) && ip.AddressFamily == System.Net.Sockets.AddressFamily.InterNetwork && IsGlobal(ip))
                 return true;
         }
         return false;

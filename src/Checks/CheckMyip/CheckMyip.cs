@@ -65,9 +65,9 @@ public static class CheckMyip
         var result = new List<IPNetwork>();
         foreach (var item in values.SelectMany(v => v.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries)))
         {
-            if (IPAddress.TryParse(item, out var address) && !item.Contains('/'))
+            if (InetAddress.TryParse(item, out var address))
                 result.Add(new IPNetwork(address, address.AddressFamily == AddressFamily.InterNetwork ? 32 : 128));
-            else if (IPNetwork.TryParse(item, out var network))
+            else if (InetAddress.TryParseNetwork(item, out var network))
                 result.Add(network);
             else
                 throw new UsageException($"--expect takes an address or a network like 10.0.0.0/8 (no host bits set), got '{Opt.Shorten(item)}'");
@@ -85,7 +85,7 @@ public static class CheckMyip
         IPAddress[] addresses;
         try
         {
-            addresses = IPAddress.TryParse(host, out var literal) ? [literal] : System.Net.Dns.GetHostAddresses(host);
+            addresses = InetAddress.TryParse(host, out var literal) ? [literal] : System.Net.Dns.GetHostAddresses(host);
         }
         catch (SocketException e)
         {

@@ -27,7 +27,7 @@ public static class CheckResolver
             var host = dns.RequireHost(parsed);
             var clock = Stopwatch.StartNew();
             string? address = null;
-            if (IPAddress.TryParse(host, out var literal) && literal.AddressFamily == AddressFamily.InterNetwork)
+            if (InetAddress.TryParse(host, out var literal) && literal.AddressFamily == AddressFamily.InterNetwork)
             {
                 address = literal.ToString();
             }

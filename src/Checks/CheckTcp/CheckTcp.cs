@@ -369,13 +369,14 @@ public static class CheckTcp
         return (status, msg.ToString());
     }
 
+    // The original's words, letter for letter: alert rules match them.
     public static string ClosedMessage(TcpSettings s) => s.UnixSocket is { } path
-        ? $"Verified that the socket is closed. (unix-sock={path})"
+        ? $"Verified that the unixsock is closed. (sock={path})"
         : $"Verified that the port is closed. (port={s.Port})";
 
     public static string OpenMessage(TcpSettings s) => s.UnixSocket is { } path
-        ? $"The socket is open, but it was expected to be closed. (unix-sock={path})"
-        : $"The port is open, but it was expected to be closed. (port={s.Port})";
+        ? $"Unexpectedly open unixsock. (sock={path})"
+        : $"Unexpectedly open port. (port={s.Port})";
 
     /// <summary>Seconds as a non-negative decimal number (`10`, `0.5`); null when not given.</summary>
     private static Option<double?> Seconds(string name, string description, double defaultValue, params string[] aliases) => new(name, aliases)

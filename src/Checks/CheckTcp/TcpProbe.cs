@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Net;
 using System.Net.Sockets;
 using System.Text;
+using MetaCheck.Checks.Framework;
 
 namespace MetaCheck.Checks.CheckTcp;
 
@@ -36,7 +37,7 @@ internal static class TcpProbe
         IPAddress[] addresses;
         bool named = false;
         if (bare.Length == 0) addresses = [IPAddress.Loopback, IPAddress.IPv6Loopback];
-        else if (IPAddress.TryParse(bare, out var literal)) addresses = [literal];
+        else if (InetAddress.TryParse(bare, out var literal)) addresses = [literal];
         else
         {
             named = true;

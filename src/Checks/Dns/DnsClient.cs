@@ -2,13 +2,18 @@ using System.Buffers.Binary;
 using System.Diagnostics;
 using System.Net;
 using System.Net.Sockets;
+using MetaCheck.Checks.Framework;
 
 namespace MetaCheck.Checks.Dns;
 
 public enum DnsTransport { Udp, Tcp }
 
 /// <summary>The server did not answer in time, or could not be reached at all.</summary>
-public sealed class DnsTimeoutException(string message) : Exception(message);
+/// <param name="refused">Nothing listens there: the host answered the query with "port unreachable" at once.</param>
+public sealed class DnsTimeoutException(string message, bool refused = false) : Exception(message)
+{
+    public bool Refused => refused;
+}
 
 /// <summary>One question to one server: UDP first, TCP when the UDP answer is truncated (RFC 1035 4.2).</summary>
 public static class DnsClient
@@ -38,8 +43,11 @@ public static class DnsClient
         while (true)
         {
             var left = timeout - clock.Elapsed;
-            if (left <= TimeSpan.Zero || !socket.Poll(left, SelectMode.SelectRead))
-                throw new DnsTimeoutException($"no answer from {server} within {timeout.TotalSeconds:0.###} s");
+            bool readable = left > TimeSpan.Zero && socket.Poll(left, SelectMode.SelectRead);
+            // An ICMP "port unreachable" wakes poll() with an error, not with data: say refused, not "no answer".
+            if (!readable && WasRefused(socket)) throw Refused(server);
+            if (!readable && clock.Elapsed < timeout) continue;
+            if (!readable) throw new DnsTimeoutException($"no answer from {server} within {timeout.TotalSeconds:0.###} s");
             int n;
             try
             {
@@ -47,12 +55,20 @@ public static class DnsClient
             }
             catch (SocketException e) when (e.SocketErrorCode is SocketError.ConnectionRefused or SocketError.ConnectionReset)
             {
-                throw new DnsTimeoutException($"{server} refused the query (nothing listens on that port)");
+                throw Refused(server);
             }
             var response = DnsMessage.Parse(buffer.AsSpan(0, n));
             if (response.Id == id) return response; // a stray or spoofed datagram otherwise: keep waiting
         }
     }
+
+    private static DnsTimeoutException Refused(IPEndPoint server) =>
+        new($"{server} refused the query (nothing listens on that port)", refused: true);
+
+    /// <summary>Whether the socket's pending error (SO_ERROR, cleared by reading it) is "connection refused".</summary>
+    private static bool WasRefused(Socket socket) =>
+        socket.GetSocketOption(SocketOptionLevel.Socket, SocketOptionName.Error) is int error
+        && (SocketError)error is SocketError.ConnectionRefused or SocketError.ConnectionReset;
 
     private static DnsResponse QueryTcp(IPEndPoint server, byte[] query, ushort id, TimeSpan timeout)
     {
@@ -99,8 +115,7 @@ public static class DnsClient
     /// <summary>`192.0.2.53`, `192.0.2.53:5353`, `::1`, `[::1]:5353`.</summary>
     public static IPEndPoint ParseServer(string text, int defaultPort = 53)
     {
-        if (IPAddress.TryParse(text, out var bare)) return new IPEndPoint(bare, defaultPort);
-        if (IPEndPoint.TryParse(text, out var endpoint)) return endpoint;
+        if (InetAddress.TryParseEndPoint(text, defaultPort, out var endpoint)) return endpoint;
         throw new FormatException($"'{text}' is not an IP address with an optional :port");
     }
 }

@@ -1,4 +1,5 @@
 using System.Net;
+using MetaCheck.Checks.Framework;
 using MetaCheck.Core;
 
 namespace MetaCheck.Checks.Dns;
@@ -24,7 +25,7 @@ public static class DnsQuestion
     public static string NameFor(string domain, DnsType type)
     {
         if (type != DnsType.PTR) return domain;
-        if (!IPAddress.TryParse(domain, out var address))
+        if (!InetAddress.TryParse(domain, out var address))
             throw new UsageException($"--type ptr needs an IP address as --domain, got '{Opt.Shorten(domain)}'");
         var bytes = address.GetAddressBytes();
         return bytes.Length == 4

@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Net;
+using MetaCheck.Checks.Framework;
 
 namespace MetaCheck.Checks.Dns;
 
@@ -19,7 +20,7 @@ public sealed record ResolvConf(IReadOnlyList<IPEndPoint> Servers, IReadOnlyList
             if (words.Length < 2) continue;
             switch (words[0])
             {
-                case "nameserver" when IPAddress.TryParse(words[1], out var address):
+                case "nameserver" when InetAddress.TryParse(words[1], out var address):
                     servers.Add(new IPEndPoint(address, 53));
                     break;
                 case "search":

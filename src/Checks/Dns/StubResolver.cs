@@ -71,7 +71,8 @@ public sealed class StubResolver(ResolvConf conf, DnsTransport transport = DnsTr
                 }
                 catch (DnsTimeoutException e)
                 {
-                    lastError = e;
+                    // A refusal says more than a later round's silence (the kernel may drop the next ICMP answer).
+                    if (lastError is not { Refused: true }) lastError = e;
                 }
             }
         }

@@ -30,26 +30,22 @@ public static class DnsLookup
             "DNS response-time metrics (ms): responce.min/max/avg/p95/p99.\nExample: mackerel-plugin-dns-lookup -s 192.0.2.53 -d example.com -n 5",
             server, port, domain, type, count, timeout, protocol, threads);
 
-        GoMackerelPlugin Plugin(System.CommandLine.ParseResult parsed) => Definition(parsed.GetValue(domain)
-            ?? throw new UsageException("--domain is required, e.g. -d example.com"));
+        string Domain(System.CommandLine.ParseResult parsed) =>
+            parsed.GetValue(domain) ?? throw new UsageException("--domain is required, e.g. -d example.com");
 
-        return Framework.Plugin.Metrics(definition, args, context, parsed => Plugin(parsed).Definitions(), parsed =>
+        return Framework.Plugin.Metrics(definition, args, context, parsed => Definition(Domain(parsed)).Definitions(), parsed =>
         {
+            var name = Domain(parsed);
             var qtype = DnsQuestion.ParseType(parsed.GetValue(type));
-            var question = DnsQuestion.NameFor(parsed.GetValue(domain)!, qtype);
+            var question = DnsQuestion.NameFor(name, qtype);
             var transport = DnsQuestion.ParseProtocol(parsed.GetValue(protocol));
-            IPEndPoint endpoint;
-            try
-            {
-                endpoint = new IPEndPoint(IPAddress.Parse(parsed.GetValue(server) ?? "8.8.8.8"), parsed.GetValue(port));
-            }
-            catch (FormatException)
-            {
-                throw new UsageException($"--server takes an IP address, got '{Opt.Shorten(parsed.GetValue(server)!)}'");
-            }
+            var serverText = parsed.GetValue(server) ?? "8.8.8.8";
+            if (!InetAddress.TryParse(serverText, out var address))
+                throw new UsageException($"--server takes an IP address, got '{Opt.Shorten(serverText)}'");
+            var endpoint = new IPEndPoint(address, parsed.GetValue(port));
             var wait = TimeSpan.FromMilliseconds(parsed.GetValue(timeout) is > 0 and var ms ? ms : 5000);
             var timings = Measure(endpoint, question, qtype, transport, wait, parsed.GetValue(count), parsed.GetValue(threads), context.Err);
-            return Plugin(parsed).Report(Summarise(timings), null, context.NowEpoch);
+            return Definition(name).Report(Summarise(timings), null, context.NowEpoch);
         });
     }
 

@@ -19,8 +19,8 @@ public sealed record HttpJsonReply(JsonDocument? Document, int FailureCode, stri
 
 /// <summary>
 /// "GET a JSON status API with a time limit": every plugin that reads a service's stats page uses this.
-/// It never hangs (connect and whole-request limits), sends no proxy, follows redirects, and turns an
-/// unparsable body into a <see cref="DataSourceException"/>.
+/// It never hangs (connect and whole-request limits), follows redirects, and turns an unparsable body
+/// into a <see cref="DataSourceException"/>. A proxy is used only when the caller asks for the environment's.
 /// </summary>
 public static class HttpJson
 {
@@ -31,12 +31,18 @@ public static class HttpJson
     /// is an alert or UNKNOWN); a 2xx body that is not JSON is a <see cref="DataSourceException"/>.
     /// </summary>
     /// <param name="headers">Extra request headers (an API key); null for none.</param>
-    public static HttpJsonReply Fetch(string url, TimeSpan timeout, IReadOnlyDictionary<string, string>? headers = null)
+    /// <param name="environmentProxy">
+    /// Go's net/http default: HTTPS_PROXY / HTTP_PROXY / NO_PROXY. Perl's LWP used no proxy unless told,
+    /// so the ports of Perl plugins leave this off.
+    /// </param>
+    public static HttpJsonReply Fetch(string url, TimeSpan timeout, IReadOnlyDictionary<string, string>? headers = null,
+        bool environmentProxy = false)
     {
         var uri = new Uri(url);
         using var handler = new SocketsHttpHandler
         {
-            UseProxy = false,
+            UseProxy = environmentProxy,
+            Proxy = environmentProxy ? EnvironmentProxy.Instance : null,
             ConnectTimeout = timeout,
             AllowAutoRedirect = true,
         };
@@ -64,7 +70,9 @@ public static class HttpJson
         {
             return new HttpJsonReply(null, 500, SocketReason(e) is { } reason
                 ? $"Can't connect to {uri.Host}:{uri.Port} ({reason})"
-                : $"{Words(e.HttpRequestError)} ({uri.Host}:{uri.Port})");
+                : e.HttpRequestError == HttpRequestError.ResponseEnded
+                    ? Words(e.HttpRequestError) // LWP's own words, which name no host
+                    : $"{Words(e.HttpRequestError)} ({uri.Host}:{uri.Port})");
         }
         catch (IOException e)
         {
@@ -80,6 +88,21 @@ public static class HttpJson
                 ? $"{url} did not return JSON: the body is empty"
                 : $"{url} did not return JSON: invalid at line {(e.LineNumber ?? 0) + 1}, byte {(e.BytePositionInLine ?? 0) + 1}");
         }
+    }
+
+    /// <summary>
+    /// The proxy the environment names (http_proxy/HTTP_PROXY, https_proxy/HTTPS_PROXY, no_proxy/NO_PROXY,
+    /// read by .NET), except that localhost and loopback addresses are never proxied, as in Go's net/http.
+    /// </summary>
+    private sealed class EnvironmentProxy(IWebProxy environment) : IWebProxy
+    {
+        public static readonly EnvironmentProxy Instance = new(HttpClient.DefaultProxy);
+
+        public ICredentials? Credentials { get => environment.Credentials; set => environment.Credentials = value; }
+
+        public Uri? GetProxy(Uri destination) => IsBypassed(destination) ? null : environment.GetProxy(destination);
+
+        public bool IsBypassed(Uri host) => host.IsLoopback || environment.IsBypassed(host);
     }
 
     /// <summary>A reply that must be JSON: any failure is a <see cref="DataSourceException"/> (UNKNOWN).</summary>

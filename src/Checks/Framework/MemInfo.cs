@@ -68,6 +68,10 @@ public sealed class MemInfo
         return new MemInfo(fields);
     }
 
+    /// <summary>A field in bytes (its unit applied), or a <see cref="DataSourceException"/> saying the kernel lacks it.</summary>
+    public double RequireBytes(string name, string path) =>
+        Bytes(name) ?? throw new DataSourceException($"{path} has no {name} line");
+
     /// <summary>The number of a field, or a <see cref="DataSourceException"/> saying the kernel lacks it.</summary>
     public long Require(string name, string path) =>
         Number(name) ?? throw new DataSourceException($"{path} has no {name} line");

@@ -32,6 +32,9 @@ public static class Plugin
             return 0;
         }));
 
+    /// <summary>The status line is one line even when the message quotes a file's content: line breaks become `\n`.</summary>
+    public static string OneLine(string message) => message.Replace("\r", "\\r").Replace("\n", "\\n");
+
     private static int Guard(string name, PluginContext context, Func<int> body)
     {
         try
@@ -40,7 +43,7 @@ public static class Plugin
         }
         catch (DataSourceException e)
         {
-            context.Out.Write($"UNKNOWN: {name}: {e.Message}\n");
+            context.Out.Write($"UNKNOWN: {name}: {OneLine(e.Message)}\n");
             return (int)Status.Unknown;
         }
         finally

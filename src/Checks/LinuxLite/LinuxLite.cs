@@ -58,9 +58,9 @@ public static partial class LinuxLite
             [.. Enumerable.Reverse(CpuKeys).Select(k => new GraphMetric(k, k["cpu-".Length..], true, false))]),
     ];
 
-    /// <summary>MemFree + Cached + Inactive, in bytes.</summary>
+    /// <summary>MemFree + Cached + Inactive, in bytes (each field's own unit applied, as the original did).</summary>
     public static double Available(MemInfo meminfo, string path) =>
-        (meminfo.Require("MemFree", path) + meminfo.Require("Cached", path) + meminfo.Require("Inactive", path)) * 1024.0;
+        meminfo.RequireBytes("MemFree", path) + meminfo.RequireBytes("Cached", path) + meminfo.RequireBytes("Inactive", path);
 
     public static double LoadPerCpu(HostPaths paths)
     {

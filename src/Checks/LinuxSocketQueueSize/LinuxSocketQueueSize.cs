@@ -29,12 +29,20 @@ public static class LinuxSocketQueueSize
         var port = Opt.OptionalInt("--port", "Port the listener is bound to.", 1, 65535, "-p");
         var prefix = new Option<string?>("--prefix") { Description = "Graph key prefix: names are <prefix>-socket-queue.*" };
         var definition = Cli.Define(Name, "SYN queue and accept queue of one TCP listening socket. Example: --ip 0.0.0.0 --port 80 --prefix nginx", ip, port, prefix);
+        // Required in meta mode too: the original's parser refused a missing --ip/--port before anything else.
+        (IPAddress Address, int Port) Listener(ParseResult parsed) =>
+            (ParseAddress(parsed.GetValue(ip) ?? throw new UsageException("--ip is required")),
+             parsed.GetValue(port) ?? throw new UsageException("--port is required"));
+
         return Plugin.Metrics(definition, args, context,
-            parsed => Define(parsed.GetValue(prefix) ?? "").Definitions(),
             parsed =>
             {
-                var address = ParseAddress(parsed.GetValue(ip) ?? throw new UsageException("--ip is required"));
-                int p = parsed.GetValue(port) ?? throw new UsageException("--port is required");
+                Listener(parsed);
+                return Define(parsed.GetValue(prefix) ?? "").Definitions();
+            },
+            parsed =>
+            {
+                var (address, p) = Listener(parsed);
                 var path = context.Paths.Proc(address.AddressFamily == AddressFamily.InterNetworkV6 ? "net/tcp6" : "net/tcp");
                 var sizes = Scan(ReadBytes(path), address.GetAddressBytes(), p);
                 return Define(parsed.GetValue(prefix) ?? "").Collect(context, args, new Dictionary<string, double>
@@ -53,7 +61,7 @@ public static class LinuxSocketQueueSize
     public static IPAddress ParseAddress(string text)
     {
         if (text == "localhost") return IPAddress.Loopback;
-        if (IPAddress.TryParse(text, out var address) && address.AddressFamily is AddressFamily.InterNetwork or AddressFamily.InterNetworkV6)
+        if (InetAddress.TryParse(text, out var address))
             return address;
         throw new UsageException($"--ip takes an IPv4 or IPv6 address or localhost, got '{Opt.Shorten(text)}'");
     }

@@ -91,7 +91,8 @@ public sealed class MackerelClient(Uri baseUrl, string apiKey, TimeSpan timeout,
     {
         if (_failed) throw new OperationCanceledException();
         var url = new Uri(baseUrl, pathAndQuery).ToString();
-        var reply = HttpJson.Fetch(url, timeout, _headers);
+        // The originals (Go) went through HTTPS_PROXY/HTTP_PROXY, as fleets behind an egress proxy need.
+        var reply = HttpJson.Fetch(url, timeout, _headers, environmentProxy: true);
         if (reply.Ok) return reply.Document!;
         var hint = reply.FailureCode is 401 or 403 ? " (check the API key)" : "";
         throw new DataSourceException($"Mackerel API GET /{pathAndQuery.Split('?')[0]} failed: {reply.StatusLine}{hint}");

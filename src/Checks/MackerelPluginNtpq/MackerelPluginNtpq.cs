@@ -94,7 +94,8 @@ public static partial class MackerelPluginNtpq
 
     /// <summary>
     /// `ntpq -pn`: the system peer's line starts with `*` and its address; the offset column (9th) is in
-    /// milliseconds. ntpq wraps an address too long for its column onto a line of its own.
+    /// milliseconds. Newer ntpq wraps an address too long for its column onto a line of its own; older ones
+    /// cut it to the column's 15 characters (`*2001:db8:a:b:cd`), which the original also accepted.
     /// </summary>
     public static double? ParseNtpq(string output)
     {
@@ -103,7 +104,7 @@ public static partial class MackerelPluginNtpq
         {
             if (!lines[i].StartsWith('*')) continue;
             var words = lines[i][1..].Split((char[]?)null, StringSplitOptions.RemoveEmptyEntries).ToList();
-            if (words.Count == 0 || !IsAddress(words[0])) continue;
+            if (words.Count == 0 || !(IsAddress(words[0]) || IsCutIPv6(words[0]))) continue;
             if (words.Count == 1 && i + 1 < lines.Length)
                 words.AddRange(lines[i + 1].Split((char[]?)null, StringSplitOptions.RemoveEmptyEntries));
             if (words.Count >= 9 && double.TryParse(words[8], NumberStyles.Float, CultureInfo.InvariantCulture, out var offset))
@@ -131,7 +132,13 @@ public static partial class MackerelPluginNtpq
         return null;
     }
 
-    private static bool IsAddress(string text) => IPAddress.TryParse(text, out _);
+    private static bool IsAddress(string text) => InetAddress.TryParse(text, out _);
+
+    /// <summary>An IPv6 address cut to ntpq's 15-character remote column: hex digits and colons only.</summary>
+    private static bool IsCutIPv6(string text) =>
+        text.Length == RemoteColumnWidth && text.Contains(':') && text.All(c => char.IsAsciiHexDigit(c) || c == ':');
+
+    private const int RemoteColumnWidth = 15;
 
     /// <summary>
     /// Command failed: synced 0, offset -1. Otherwise synced 1 when a peer was selected; within the boot

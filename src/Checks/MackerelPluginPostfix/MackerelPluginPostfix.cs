@@ -1,5 +1,6 @@
 using MetaCheck.Checks.Framework;
 using MetaCheck.Core;
+using MetaCheck.State;
 
 namespace MetaCheck.Checks.MackerelPluginPostfix;
 
@@ -22,15 +23,21 @@ public static class MackerelPluginPostfix
         var spool = Opt.Text("--spool-dir", $"Postfix queue_directory (default {DefaultSpool}).");
         var definition = Cli.Define(Name, "Messages in the Postfix queue (postfix.mailq.queue). Needs read access to the spool (root).", spool);
         return Plugin.Metrics(definition, args, context, _ => Graphs,
-            parsed => MetricReport.PerlStyle().Add("postfix.mailq.queue", CountQueue(parsed.GetValue(spool) ?? DefaultSpool)));
+            parsed => MetricReport.PerlStyle().Add("postfix.mailq.queue", CountQueue(parsed.GetValue(spool) ?? DefaultSpool, context.Err)));
     }
 
-    /// <summary>Files below the queue directories of <paramref name="spoolDir"/>; a queue that does not exist counts 0.</summary>
-    public static long CountQueue(string spoolDir)
+    /// <summary>
+    /// Files below the queue directories of <paramref name="spoolDir"/>; a queue that does not exist counts 0.
+    /// Symlinks are followed as the original's `find -L` did, and as find does, a directory that leads back
+    /// to one of its own ancestors is a loop: it is skipped (one line on <paramref name="log"/>), not
+    /// walked again and again.
+    /// </summary>
+    public static long CountQueue(string spoolDir, TextWriter? log = null)
     {
         if (!Directory.Exists(spoolDir))
             throw new DataSourceException($"cannot read {spoolDir}: no such directory (is Postfix installed? see --spool-dir)");
-        var options = new EnumerationOptions { RecurseSubdirectories = true, AttributesToSkip = 0, IgnoreInaccessible = false };
+        var ancestors = new List<(Posix.FileId Id, string Path)>();
+        if (Posix.Stat(spoolDir) is { } root) ancestors.Add((root, spoolDir));
         long count = 0;
         foreach (var queue in QueueDirectories)
         {
@@ -38,7 +45,7 @@ public static class MackerelPluginPostfix
             if (!Directory.Exists(dir)) continue;
             try
             {
-                count += Directory.EnumerateFiles(dir, "*", options).LongCount();
+                count += CountFiles(dir, ancestors, log);
             }
             catch (UnauthorizedAccessException)
             {
@@ -51,4 +58,26 @@ public static class MackerelPluginPostfix
         }
         return count;
     }
+
+    /// <summary>Regular files (symlinks followed) below <paramref name="dir"/>, which is below <paramref name="ancestors"/>.</summary>
+    private static long CountFiles(string dir, List<(Posix.FileId Id, string Path)> ancestors, TextWriter? log)
+    {
+        if (Posix.Stat(dir) is not { } id) return 0; // gone while we looked
+        if (ancestors.FirstOrDefault(a => SameFile(a.Id, id)) is { Path: { } loopTarget })
+        {
+            log?.WriteLine($"{Name}: skipped {dir}: a directory loop (it leads back to {loopTarget})");
+            return 0;
+        }
+        ancestors.Add((id, dir));
+        long count = 0;
+        foreach (var entry in Directory.EnumerateFileSystemEntries(dir))
+        {
+            if (Directory.Exists(entry)) count += CountFiles(entry, ancestors, log);
+            else if (Posix.Stat(entry) is { IsRegularFile: true }) count++;
+        }
+        ancestors.RemoveAt(ancestors.Count - 1);
+        return count;
+    }
+
+    private static bool SameFile(Posix.FileId a, Posix.FileId b) => a.Device == b.Device && a.Inode == b.Inode;
 }

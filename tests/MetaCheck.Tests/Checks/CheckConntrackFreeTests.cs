@@ -73,6 +73,17 @@ public sealed class CheckConntrackFreeTests : IDisposable
         (r.Exit, r.Stdout).Should().Be((3, $"UNKNOWN: check-conntrack-free: cannot parse {dir}/nf_conntrack_count: expected a whole number, got 'lots'\n"));
     }
 
+    [Fact]
+    public void Fix_a_counter_file_of_several_lines_is_still_a_one_line_UNKNOWN()
+    {
+        var dir = Directory.CreateDirectory(_box.PathOf("proc/sys/net/netfilter")).FullName;
+        File.WriteAllText(Path.Combine(dir, "nf_conntrack_max"), "12\n34\n");
+        File.WriteAllText(Path.Combine(dir, "nf_conntrack_count"), "5\n");
+        _box.Env["HOST_PROC"] = _box.PathOf("proc");
+        var r = _box.Run("check-conntrack-free", "-w", "1");
+        (r.Exit, r.Stdout).Should().Be((3, $"UNKNOWN: check-conntrack-free: cannot parse {dir}/nf_conntrack_max: expected a whole number, got '12\\n34'\n"));
+    }
+
     [Theory]
     [InlineData]
     [InlineData("-w", "ten")]

@@ -40,6 +40,16 @@ public sealed class CheckLongtransactionCntTests(MariaDb db) : IDisposable
     }
 
     [Fact]
+    public void Fix_db_name_other_than_information_schema_still_counts()
+    {
+        // The original's unqualified INNODB_TRX only existed when --db-name was INFORMATION_SCHEMA.
+        using var open = db.OpenTransaction();
+        Thread.Sleep(1100);
+        var r = Check("--db-name", "mysql", "--threshold", "0", "--warn-count", "1");
+        (r.Exit, r.Stdout).Should().Be((1, " WARNING: [WARN] Number of long transactions exceeds threshold:1\n"), r.ToString());
+    }
+
+    [Fact]
     public void Works_over_the_socket_and_with_a_defaults_file_instead_of_the_environment()
     {
         var cnf = _box.PathOf("monitor.cnf");

@@ -111,6 +111,17 @@ public sealed class CheckMyipTests : IDisposable
         r.Lines.Should().ContainSingle().Which.Should().StartWith("UNKNOWN: check-myip: ");
     }
 
+    [Theory]
+    [InlineData("1.5")]       // was read as 1.0.0.5
+    [InlineData("127.1/16")]  // was read as 127.0.0.1/16
+    [InlineData("10.0.0.1/8")] // host bits set: was taken as 10.0.0.0/8
+    public void Fix_expect_takes_real_addresses_not_inet_aton_shorthands(string expect)
+    {
+        var r = _box.Run("check-myip", "--expect", expect, "127.0.0.1", Port);
+        (r.Exit, r.Stdout).Should().Be((3,
+            $"UNKNOWN: check-myip: --expect takes an address or a network like 10.0.0.0/8 (no host bits set), got '{expect}' (see check-myip --help)\n"));
+    }
+
     [Fact]
     public void Works_as_an_inner_command_of_delay_checker()
     {

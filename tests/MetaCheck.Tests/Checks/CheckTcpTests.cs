@@ -323,7 +323,7 @@ public sealed class CheckTcpTests : IDisposable
     }
 
     [Fact]
-    public void Expect_closed_is_OK_on_a_closed_port_and_CRITICAL_or_WARNING_on_an_open_one()
+    public void Fix_expect_closed_is_OK_on_a_closed_port_and_CRITICAL_or_WARNING_on_an_open_one_in_the_original_words()
     {
         var port = ClosedPort();
         var closed = Tcp("-H", "127.0.0.1", "-p", port.ToString(CultureInfo.InvariantCulture), "-C");
@@ -331,9 +331,9 @@ public sealed class CheckTcpTests : IDisposable
 
         var peer = Listen(Handlers.Silent);
         var open = Tcp("-H", "127.0.0.1", "-p", P(peer), "--expect-closed");
-        (open.Exit, open.Stdout).Should().Be((2, $"TCP CRITICAL: The port is open, but it was expected to be closed. (port={peer.Port})\n"));
+        (open.Exit, open.Stdout).Should().Be((2, $"TCP CRITICAL: Unexpectedly open port. (port={peer.Port})\n"));
         var warn = Tcp("-H", "127.0.0.1", "-p", P(peer), "-C", "-W");
-        (warn.Exit, warn.Stdout).Should().Be((1, $"TCP WARNING: The port is open, but it was expected to be closed. (port={peer.Port})\n"));
+        (warn.Exit, warn.Stdout).Should().Be((1, $"TCP WARNING: Unexpectedly open port. (port={peer.Port})\n"));
     }
 
     [Fact]
@@ -370,16 +370,18 @@ public sealed class CheckTcpTests : IDisposable
         var r = Tcp("-U", path, "-e", "^220");
         r.Exit.Should().Be(0, r.ToString());
         r.Stdout.Should().MatchRegex($@"^TCP OK: {Time} seconds response time on \[220 unix\]\n$");
+        var open = Tcp("-U", path, "-C");
+        (open.Exit, open.Stdout).Should().Be((2, $"TCP CRITICAL: Unexpectedly open unixsock. (sock={path})\n"));
     }
 
     [Fact]
-    public void A_missing_unix_socket_is_CRITICAL_and_OK_with_C()
+    public void Fix_a_missing_unix_socket_is_CRITICAL_and_OK_with_C_in_the_original_words()
     {
         var path = _box.PathOf("missing.sock");
         var r = Tcp("-U", path);
         (r.Exit, r.Stdout).Should().Be((2, $"TCP CRITICAL: connect to unix socket {path}: no such file or directory\n"));
         var closed = Tcp("-U", path, "-C");
-        (closed.Exit, closed.Stdout).Should().Be((0, $"TCP OK: Verified that the socket is closed. (unix-sock={path})\n"));
+        (closed.Exit, closed.Stdout).Should().Be((0, $"TCP OK: Verified that the unixsock is closed. (sock={path})\n"));
     }
 
     // ---- TLS -------------------------------------------------------------------------------------

@@ -70,6 +70,37 @@ public sealed class DnsChecksTests : IDisposable
         r.Stdout.Should().StartWith("UNKNOWN: check-dns-rr: cannot count A records of one.test: ");
     }
 
+    [Fact]
+    public void Fix_a_server_that_refuses_at_once_is_reported_as_refusing_not_as_silent()
+    {
+        using var closed = new System.Net.Sockets.UdpClient(0);
+        var port = ((System.Net.IPEndPoint)closed.Client.LocalEndPoint!).Port;
+        closed.Close();
+        var refused = $"127.0.0.1:{port} refused the query (nothing listens on that port)";
+        var rr = _box.Run("check-dns-rr", "--host", "one.test", "--server", $"127.0.0.1:{port}", "--timeout", "3");
+        (rr.Exit, rr.Stdout).Should().Be((3, $"UNKNOWN: check-dns-rr: cannot count A records of one.test: {refused}\n"));
+        rr.Elapsed.Should().BeLessThan(TimeSpan.FromSeconds(2), "the refusal arrives at once");
+        _box.Run("check-resolver", "--host", "one.test", "--server", $"127.0.0.1:{port}").Stderr.Should().Be($"check-resolver: {refused}\n");
+    }
+
+    [Theory]
+    [InlineData("127.1")]
+    [InlineData("2130706433")]
+    [InlineData("1.5:53")]
+    public void Fix_server_addresses_are_real_addresses_not_inet_aton_shorthands(string server)
+    {
+        var r = _box.Run("check-dns-rr", "--host", "one.test", "--server", server);
+        r.Exit.Should().Be(3, r.ToString());
+        r.Lines.Should().ContainSingle().Which.Should().StartWith("UNKNOWN: check-dns-rr: ").And.Contain($"'{server}'");
+    }
+
+    [Fact]
+    public void Fix_dns_lookup_without_a_domain_is_the_usage_line()
+    {
+        var r = _box.Run("mackerel-plugin-dns-lookup", "-s", "127.0.0.1", "-p", _dns.Port.ToString());
+        (r.Exit, r.Stdout).Should().Be((3, "UNKNOWN: mackerel-plugin-dns-lookup: --domain is required, e.g. -d example.com (see mackerel-plugin-dns-lookup --help)\n"));
+    }
+
     [Theory]
     [InlineData("check-dns-rr", "--server", "not-an-ip")]
     [InlineData("check-dns-rr", "-w", "x")]
@@ -202,6 +233,9 @@ public sealed class DnsChecksTests : IDisposable
     [InlineData("--protocol", "sctp")]
     [InlineData("-p", "70000")]
     [InlineData("-s", "dns.example")]
+    [InlineData("-s", "127.1")]
+    [InlineData("-t", "ptr")] // -d one.test is not an address
+
     public void Dns_lookup_bad_values_are_UNKNOWN(string option, string value)
     {
         var r = _box.Run("mackerel-plugin-dns-lookup", "-d", "one.test", option, value);

@@ -92,6 +92,23 @@ public sealed class LinuxLiteTests : IDisposable
     }
 
     [Fact]
+    public void Fix_memory_fields_are_read_in_their_own_unit()
+    {
+        // The original multiplied by the unit written (kB/MB/GB, none = bytes); the port used to assume kB.
+        var proc = _box.CopyFixture("linux-6.18");
+        var meminfo = Path.Combine(proc, "meminfo");
+        File.WriteAllText(meminfo, File.ReadAllText(meminfo)
+            .Replace("MemFree:        22892456 kB", "MemFree:        2 MB")
+            .Replace("Cached:          1072048 kB", "Cached:          1 GB")
+            .Replace("Inactive:        1162200 kB", "Inactive:        4096"));
+        _box.Env["PATH"] = FakePath;
+        _box.Env["HOST_PROC"] = proc;
+        var r = _box.Run("mackerel-plugin-linux-lite");
+        r.Exit.Should().Be(0, r.ToString());
+        r.Lines[0].Should().StartWith($"linux-lite.memory.avail\t{2L * 1024 * 1024 + 1024L * 1024 * 1024 + 4096}\t");
+    }
+
+    [Fact]
     public void Meta_json()
     {
         _box.Env["MACKEREL_AGENT_PLUGIN_META"] = "1";

@@ -56,10 +56,22 @@ public sealed class LinuxSocketQueueSizeTests : IDisposable
     public void Meta_json_auto_titles_an_empty_prefix()
     {
         _box.Env["MACKEREL_AGENT_PLUGIN_META"] = "1";
-        _box.Run("mackerel-plugin-linux-socket-queue-size", "--prefix", "nginx").Stdout.Should().Be("# mackerel-agent-plugin\n" +
+        _box.Run("mackerel-plugin-linux-socket-queue-size", "-i", "0.0.0.0", "-p", "80", "--prefix", "nginx").Stdout.Should().Be("# mackerel-agent-plugin\n" +
             "{\"graphs\":{\"nginx-socket-queue\":{\"label\":\"nginx\",\"unit\":\"integer\",\"metrics\":[" +
             "{\"name\":\"syn-queue\",\"label\":\"syn-queue\",\"stacked\":false},{\"name\":\"accept-queue\",\"label\":\"accept-queue\",\"stacked\":false}]}}}\n");
-        _box.Run("mackerel-plugin-linux-socket-queue-size").Stdout.Should().Contain("{\"-socket-queue\":{\"label\":\"-Socket-Queue\",");
+        _box.Run("mackerel-plugin-linux-socket-queue-size", "-i", "0.0.0.0", "-p", "80").Stdout.Should().Contain("{\"-socket-queue\":{\"label\":\"-Socket-Queue\",");
+    }
+
+    [Theory]
+    [InlineData(new[] { "--prefix", "nginx" }, "--ip is required")]
+    [InlineData(new[] { "-i", "0.0.0.0" }, "--port is required")]
+    [InlineData(new[] { "-i", "127.1", "-p", "80" }, "--ip takes an IPv4 or IPv6 address or localhost, got '127.1'")]
+    public void Fix_meta_mode_refuses_missing_options_as_the_original_did(string[] args, string message)
+    {
+        _box.Env["MACKEREL_AGENT_PLUGIN_META"] = "1";
+        var r = _box.Run("mackerel-plugin-linux-socket-queue-size", args);
+        r.Exit.Should().Be(3);
+        r.Lines.Should().ContainSingle().Which.Should().StartWith($"UNKNOWN: mackerel-plugin-linux-socket-queue-size: {message}");
     }
 
     [Theory]
@@ -67,6 +79,9 @@ public sealed class LinuxSocketQueueSizeTests : IDisposable
     [InlineData(new[] { "--ip", "0.0.0.0" }, "UNKNOWN: mackerel-plugin-linux-socket-queue-size: --port is required")]
     [InlineData(new[] { "--ip", "0.0.0.0", "--port", "0" }, "UNKNOWN: mackerel-plugin-linux-socket-queue-size: --port takes a whole number from 1 to 65535, got '0'")]
     [InlineData(new[] { "--ip", "example.com", "--port", "80" }, "UNKNOWN: mackerel-plugin-linux-socket-queue-size: --ip takes an IPv4 or IPv6 address or localhost, got 'example.com'")]
+    [InlineData(new[] { "--ip", "127.1", "--port", "80" }, "UNKNOWN: mackerel-plugin-linux-socket-queue-size: --ip takes an IPv4 or IPv6 address or localhost, got '127.1'")]
+    [InlineData(new[] { "--ip", "2130706433", "--port", "80" }, "UNKNOWN: mackerel-plugin-linux-socket-queue-size: --ip takes an IPv4 or IPv6 address or localhost, got '2130706433'")]
+    [InlineData(new[] { "--ip", "1.2.3", "--port", "80" }, "UNKNOWN: mackerel-plugin-linux-socket-queue-size: --ip takes an IPv4 or IPv6 address or localhost, got '1.2.3'")]
     public void Fix_bad_options_are_UNKNOWN_with_one_line(string[] args, string start)
     {
         var r = _box.Run("mackerel-plugin-linux-socket-queue-size", args);

@@ -66,6 +66,38 @@ public sealed class FakeMackerelApiErrorbudgetTests : IDisposable
     }
 
     [Fact]
+    public void Fix_the_API_is_reached_through_HTTP_PROXY_as_the_original_did()
+    {
+        using var proxy = new LoopbackProxy();
+        proxy.UseFor(_box);
+        var port = new Uri(_api.Url).Port;
+        var r = _box.Run(Cmd, "-s", "web", "-r", "app", "-m", "custom.latency.p90", "--base-url", $"http://mackerel.test:{port}/", "--timewindow", "1");
+        r.Exit.Should().Be(0, r.ToString());
+        Lines(r).Should().Equal("violationCount.ViolationCount\t3", "violationCount.ErrorBudget\t-2.996000", "errorBudget.ErrorBudgetPercent\t25");
+        proxy.RequestLines.Should().Contain($"GET http://mackerel.test:{port}/api/v0/hosts?service=web&role=app HTTP/1.1");
+    }
+
+    [Fact]
+    public void Fix_an_https_API_is_asked_for_through_an_HTTPS_PROXY_tunnel()
+    {
+        using var proxy = new LoopbackProxy();
+        proxy.UseFor(_box);
+        var r = _box.Run(Cmd, "-s", "web", "-r", "app", "-m", "custom.latency.p90", "--base-url", "https://api.mackerel.test/", "--timeout", "5");
+        r.Exit.Should().Be(3, "this proxy refuses tunnels");
+        r.Lines.Should().ContainSingle().Which.Should().StartWith($"UNKNOWN: {Cmd}: Mackerel API GET /api/v0/hosts failed: ");
+        proxy.RequestLines.Should().Equal("CONNECT api.mackerel.test:443 HTTP/1.1");
+    }
+
+    [Fact]
+    public void A_loopback_API_is_never_proxied_as_in_Go()
+    {
+        using var proxy = new LoopbackProxy();
+        proxy.UseFor(_box);
+        Run("--timewindow", "1").Exit.Should().Be(0);
+        proxy.RequestLines.Should().BeEmpty();
+    }
+
+    [Fact]
     public void Fake_API_filter_keeps_matching_hosts_only()
     {
         var r = Run("--timewindow", "1", "-f", "app-a", "--objective-latency", "100", "--errorbudget-size", "50");
@@ -138,7 +170,7 @@ public sealed class FakeMackerelApiErrorbudgetTests : IDisposable
         _api.Override["/api/v0/hosts?"] = StubReply.Close();
         var r = Run();
         r.Exit.Should().Be(3);
-        r.Stdout.Should().Be($"UNKNOWN: {Cmd}: Mackerel API GET /api/v0/hosts failed: 500 Server closed connection without sending any data back (127.0.0.1:{new Uri(_api.Url).Port})\n");
+        r.Stdout.Should().Be($"UNKNOWN: {Cmd}: Mackerel API GET /api/v0/hosts failed: 500 Server closed connection without sending any data back\n");
         _api.Override["/api/v0/hosts?"] = StubReply.Json("{\"hosts\":[");
         r = Run();
         r.Exit.Should().Be(3);

@@ -49,6 +49,18 @@ public sealed class FakeMackerelApiLowUsagePoliceTests : IDisposable
     }
 
     [Fact]
+    public void Fix_the_API_is_reached_through_HTTP_PROXY_as_the_original_did()
+    {
+        using var proxy = new LoopbackProxy();
+        proxy.UseFor(_box);
+        var port = new Uri(_api.Url).Port;
+        var r = _box.Run(Cmd, "-s", "web", "-r", "app", "--metrics", "loadavg", "--base-url", $"http://mackerel.test:{port}/");
+        r.Exit.Should().Be(0, r.ToString());
+        r.Stdout.Should().Contain("web01\t0.3\t0.3\t0.3\t0.3\t0.3\n");
+        proxy.RequestLines.Should().Contain($"GET http://mackerel.test:{port}/api/v0/services HTTP/1.1");
+    }
+
+    [Fact]
     public void Fake_API_receives_the_key_header_service_list_and_role_query()
     {
         Run("--metrics", "loadavg", "--timewindow", "3").Exit.Should().Be(0);

@@ -33,6 +33,7 @@ public sealed class MackerelPluginNtpqTests : IDisposable
     [Theory]
     [InlineData("ntpq-pn-synced.txt", "0.392")]
     [InlineData("ntpq-pn-ipv6-peer.txt", "1.544")]
+    [InlineData("ntpq-pn-ipv6-cut.txt", "1.544")]
     [InlineData("ntpq-pn-unsynced.txt", "none")]
     [InlineData("ntpq-pn-no-daemon.txt", "none")]
     public void Parses_ntpq_peers_output(string file, string offset) =>
@@ -105,6 +106,14 @@ public sealed class MackerelPluginNtpqTests : IDisposable
         _box.FakeCommand("ntpq", "-pn", "ntp-outputs/ntpq-pn-synced.txt");
         Metrics(_box.RunOn("ntp-ntpd-host", "mackerel-plugin-ntpq"))
             .Should().Equal("ntpq.synced.remote\t1", "ntpq.offset.seconds\t-0.392");
+    }
+
+    [Fact]
+    public void Fix_fake_ntpq_that_cuts_an_ipv6_peer_to_15_characters_still_finds_it()
+    {
+        _box.FakeCommand("ntpq", "-pn", "ntp-outputs/ntpq-pn-ipv6-cut.txt");
+        Metrics(_box.RunOn("ntp-ntpd-host", "mackerel-plugin-ntpq"))
+            .Should().Equal("ntpq.synced.remote\t1", "ntpq.offset.seconds\t-1.544");
     }
 
     [Fact]

@@ -44,6 +44,26 @@ public sealed class MackerelPluginPostfixTests : IDisposable
     }
 
     [Fact]
+    public void Fix_a_directory_symlink_loop_is_skipped_as_find_L_did_not_walked_until_ELOOP()
+    {
+        var spool = _box.PathOf("looped");
+        foreach (var file in new[] { "active/4B2C11A0F3", "hold/6A1B2C3D4E" })
+        {
+            Directory.CreateDirectory(Path.GetDirectoryName(Path.Combine(spool, file))!);
+            File.WriteAllText(Path.Combine(spool, file), "x");
+        }
+        File.CreateSymbolicLink(Path.Combine(spool, "hold", "loop"), "..");
+        // A symlink to a directory elsewhere is followed, as find -L did.
+        Directory.CreateDirectory(_box.PathOf("elsewhere"));
+        File.WriteAllText(_box.PathOf("elsewhere/7E8F9A0B1C"), "x");
+        File.CreateSymbolicLink(Path.Combine(spool, "active", "more"), _box.PathOf("elsewhere"));
+        var r = _box.Run("mackerel-plugin-postfix", "--spool-dir", spool);
+        r.Exit.Should().Be(0, r.ToString());
+        r.Stdout.Should().MatchRegex(@"^postfix\.mailq\.queue\t3\t\d{10}\n$");
+        r.Stderr.Should().Be($"mackerel-plugin-postfix: skipped {spool}/hold/loop: a directory loop (it leads back to {spool})\n");
+    }
+
+    [Fact]
     public void An_empty_queue_is_zero()
     {
         foreach (var q in MackerelPluginPostfix.QueueDirectories) Directory.CreateDirectory(_box.PathOf("empty/" + q));
