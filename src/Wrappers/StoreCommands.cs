@@ -102,7 +102,7 @@ public static class StoreCommands
     internal static System.CommandLine.Option<string?> StateDirOption() =>
         Opt.Text("--state-dir", $"Directory of the store (default: as the wrappers choose it; see ${StateDirectory.EnvVar}).");
 
-    internal static StateStore? OpenExisting(string? explicitDir, out string dir)
+    private static StateStore? OpenExisting(string? explicitDir, out string dir)
     {
         try
         {

@@ -224,7 +224,11 @@ public sealed class AlertsTests : IDisposable
         {
             // The inner command is held until every run is either running it or waiting for the lock,
             // so the result is the same however the 50 runs are scheduled.
-            WaitFor(() => Lines(count) >= 1 && LockFile() is { } lockFile && runs.All(p => HasOpen(p, lockFile)), "all 50 runs at the lock", runs);
+            WaitFor(() =>
+            {
+                Lines(count).Should().BeLessThanOrEqualTo(1, "the other runs wait for the one running the inner command");
+                return Lines(count) == 1 && LockFile() is { } lockFile && runs.All(p => HasOpen(p, lockFile));
+            }, "all 50 runs at the lock", runs);
         }
         finally
         {
