@@ -69,7 +69,7 @@ public static class Program
 
             Usage: <command> [options] [-- inner command]      (via the links 'make install' creates)
                    {Self} <command> [options] [-- inner command]
-                   {Self} status | history | doctor                (subcommands only, not linked)
+                   {Self} status | history | mute | unmute | doctor  (subcommands only, not linked)
                    {Self} --version | --list | --help
 
             Exit codes: 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN (also for usage errors).

@@ -7,11 +7,10 @@ namespace MetaCheck.State;
 /// the same check that overlap are serialised by SQLite and never lose an update; a process killed
 /// mid-write leaves the last committed state, which WAL recovers on the next open.
 /// </summary>
-public sealed class StateStore : IDisposable
+public sealed partial class StateStore : IDisposable
 {
     public const string FileName = "metacheck.db";
     public const int DefaultKeepRuns = 1000;
-    private const int SchemaVersion = 1;
     private static readonly TimeSpan LockWait = TimeSpan.FromSeconds(3);
     private const int SqliteDbConfigNoCheckpointOnClose = 1006;
 
@@ -114,55 +113,76 @@ public sealed class StateStore : IDisposable
         }
     }
 
+    /// <summary>
+    /// The schema, as ordered steps: a store at version v gets every step above v, in one transaction,
+    /// and ends at the last step's version. Append new steps; never change a released one.
+    /// </summary>
+    private static readonly (int Version, string Sql)[] Migrations =
+    [
+        (1, """
+            CREATE TABLE IF NOT EXISTS checks (
+                id INTEGER PRIMARY KEY,
+                key TEXT NOT NULL UNIQUE,
+                short_id TEXT NOT NULL,
+                wrapper TEXT NOT NULL,
+                identifier TEXT NOT NULL,
+                command TEXT NOT NULL,
+                streak INTEGER NOT NULL DEFAULT 0,
+                alerting INTEGER NOT NULL DEFAULT 0,
+                threshold INTEGER,
+                window INTEGER,
+                last_run_at INTEGER,
+                last_status INTEGER,
+                last_outcome INTEGER,
+                runs_total INTEGER NOT NULL DEFAULT 0,
+                cached_at INTEGER,
+                cached_status INTEGER,
+                cached_output BLOB
+            );
+            CREATE TABLE IF NOT EXISTS runs (
+                id INTEGER PRIMARY KEY,
+                check_id INTEGER NOT NULL REFERENCES checks (id),
+                started_at INTEGER NOT NULL,
+                duration_ms INTEGER NOT NULL,
+                inner_exit INTEGER,
+                status INTEGER NOT NULL,
+                outcome INTEGER NOT NULL,
+                failed INTEGER,
+                output BLOB NOT NULL
+            );
+            CREATE INDEX IF NOT EXISTS runs_by_check ON runs (check_id, id);
+            CREATE TABLE IF NOT EXISTS plugin_values (
+                namespace TEXT NOT NULL,
+                name TEXT NOT NULL,
+                value BLOB NOT NULL,
+                updated_at INTEGER NOT NULL,
+                PRIMARY KEY (namespace, name)
+            );
+            """),
+        // delay-checker --recover: the status an open alert holds, and the successes in a row since.
+        // An alert already open keeps the status it last reported. Mutes: see Mutes.cs.
+        (3, $"""
+            ALTER TABLE checks ADD COLUMN held_status INTEGER;
+            ALTER TABLE checks ADD COLUMN ok_streak INTEGER NOT NULL DEFAULT 0;
+            UPDATE checks SET held_status = last_status WHERE alerting = 1 AND last_status BETWEEN 1 AND 3;
+            {MutesSchema}
+            """),
+    ];
+
+    private static int SchemaVersion => Migrations[^1].Version;
+
     private static void Migrate(SqliteConnection connection)
     {
         if (Scalar<long>(connection, "PRAGMA user_version") >= SchemaVersion) return;
         // WAL is a property of the file: set once, before any transaction.
         Execute(connection, "PRAGMA journal_mode = WAL");
         using var tx = connection.BeginTransaction();
-        if (Scalar<long>(connection, "PRAGMA user_version") < SchemaVersion)
+        long current = Scalar<long>(connection, "PRAGMA user_version", tx);
+        foreach (var (version, sql) in Migrations)
         {
-            Execute(connection, """
-                CREATE TABLE IF NOT EXISTS checks (
-                    id INTEGER PRIMARY KEY,
-                    key TEXT NOT NULL UNIQUE,
-                    short_id TEXT NOT NULL,
-                    wrapper TEXT NOT NULL,
-                    identifier TEXT NOT NULL,
-                    command TEXT NOT NULL,
-                    streak INTEGER NOT NULL DEFAULT 0,
-                    alerting INTEGER NOT NULL DEFAULT 0,
-                    threshold INTEGER,
-                    window INTEGER,
-                    last_run_at INTEGER,
-                    last_status INTEGER,
-                    last_outcome INTEGER,
-                    runs_total INTEGER NOT NULL DEFAULT 0,
-                    cached_at INTEGER,
-                    cached_status INTEGER,
-                    cached_output BLOB
-                );
-                CREATE TABLE IF NOT EXISTS runs (
-                    id INTEGER PRIMARY KEY,
-                    check_id INTEGER NOT NULL REFERENCES checks (id),
-                    started_at INTEGER NOT NULL,
-                    duration_ms INTEGER NOT NULL,
-                    inner_exit INTEGER,
-                    status INTEGER NOT NULL,
-                    outcome INTEGER NOT NULL,
-                    failed INTEGER,
-                    output BLOB NOT NULL
-                );
-                CREATE INDEX IF NOT EXISTS runs_by_check ON runs (check_id, id);
-                CREATE TABLE IF NOT EXISTS plugin_values (
-                    namespace TEXT NOT NULL,
-                    name TEXT NOT NULL,
-                    value BLOB NOT NULL,
-                    updated_at INTEGER NOT NULL,
-                    PRIMARY KEY (namespace, name)
-                );
-                """, tx);
-            Execute(connection, $"PRAGMA user_version = {SchemaVersion}", tx);
+            if (version <= current) continue;
+            Execute(connection, sql, tx);
+            Execute(connection, $"PRAGMA user_version = {version}", tx);
         }
         tx.Commit();
     }
@@ -218,9 +238,9 @@ public sealed class StateStore : IDisposable
 
     private CheckState ReadState(string key, int recentRuns, SqliteTransaction? tx)
     {
-        using var cmd = Command("SELECT id, streak, alerting, cached_at, cached_status, cached_output FROM checks WHERE key = $key", tx);
+        using var cmd = Command("SELECT id, streak, alerting, cached_at, cached_status, cached_output, held_status, ok_streak FROM checks WHERE key = $key", tx);
         cmd.Parameters.AddWithValue("$key", key);
-        long checkId, streak; bool alerting; CachedResult? cached = null;
+        long checkId, streak, okStreak; bool alerting; CachedResult? cached = null; int? heldStatus;
         using (var reader = cmd.ExecuteReader())
         {
             if (!reader.Read()) return CheckState.Empty;
@@ -229,6 +249,8 @@ public sealed class StateStore : IDisposable
             alerting = reader.GetInt64(2) != 0;
             if (!reader.IsDBNull(3))
                 cached = new CachedResult(reader.GetInt64(3), (int)reader.GetInt64(4), reader.IsDBNull(5) ? [] : (byte[])reader.GetValue(5));
+            heldStatus = reader.IsDBNull(6) ? null : (int)reader.GetInt64(6);
+            okStreak = reader.GetInt64(7);
         }
         var recent = new List<bool>();
         if (recentRuns > 0)
@@ -239,7 +261,7 @@ public sealed class StateStore : IDisposable
             using var reader = runs.ExecuteReader();
             while (reader.Read()) recent.Add(reader.GetInt64(0) != 0);
         }
-        return new CheckState(streak, alerting, cached, recent);
+        return new CheckState(streak, alerting, cached, recent, heldStatus, okStreak);
     }
 
     private void Write(CheckIdentity id, CheckUpdate update, SqliteTransaction tx)
@@ -256,7 +278,8 @@ public sealed class StateStore : IDisposable
             INSERT INTO checks (key, short_id, wrapper, identifier, command) VALUES ($key, $short, $wrapper, $identifier, $command)
             ON CONFLICT (key) DO NOTHING;
             UPDATE checks SET streak = $streak, alerting = $alerting, threshold = $threshold, window = $window,
-                last_run_at = $started, last_status = $status, last_outcome = $outcome, runs_total = runs_total + 1
+                last_run_at = $started, last_status = $status, last_outcome = $outcome, runs_total = runs_total + 1,
+                held_status = $held_status, ok_streak = $ok_streak
                 {cacheSql}
             WHERE key = $key
             RETURNING id;
@@ -274,6 +297,8 @@ public sealed class StateStore : IDisposable
             upsert.Parameters.AddWithValue("$started", run.StartedAtMs);
             upsert.Parameters.AddWithValue("$status", run.Status);
             upsert.Parameters.AddWithValue("$outcome", (int)run.Outcome);
+            upsert.Parameters.AddWithValue("$held_status", (object?)update.HeldStatus ?? DBNull.Value);
+            upsert.Parameters.AddWithValue("$ok_streak", update.OkStreak);
             if (update.Cache == CacheChange.Set && update.NewCache is { } c)
             {
                 upsert.Parameters.AddWithValue("$cached_at", c.AtMs);
@@ -480,10 +505,11 @@ public sealed class StateStore : IDisposable
         cmd.ExecuteNonQuery();
     }
 
-    private static T Scalar<T>(SqliteConnection connection, string sql)
+    private static T Scalar<T>(SqliteConnection connection, string sql, SqliteTransaction? tx = null)
     {
         using var cmd = connection.CreateCommand();
         cmd.CommandText = sql;
+        cmd.Transaction = tx;
         return (T)cmd.ExecuteScalar()!;
     }
 

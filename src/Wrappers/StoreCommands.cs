@@ -12,6 +12,8 @@ public static class StoreCommands
     [
         new("status", "list every tracked check: last status, failure streak, last run", Status) { Linked = false },
         new("history", "show the recent runs of a check, with a status timeline", History) { Linked = false },
+        new("mute", "report the failures of some or all checks as OK for a while (the checks still run)", MuteCommands.Mute) { Linked = false },
+        new("unmute", "lift mutes before they expire", MuteCommands.Unmute) { Linked = false },
     ];
 
     public static int Status(string[] args)
@@ -24,7 +26,15 @@ public static class StoreCommands
             using var store = OpenExisting(parsed.GetValue(stateDir), out var dir);
             var checks = store?.ListChecks() ?? [];
             long now = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
-            if (parsed.GetValue(json)) return WriteJson(w => { w.WriteStartArray(); foreach (var c in checks) WriteCheck(w, c); w.WriteEndArray(); });
+            var mutes = store?.ActiveMutes(now) ?? [];
+            if (parsed.GetValue(json))
+                return WriteJson(w =>
+                {
+                    w.WriteStartArray();
+                    foreach (var c in checks) WriteCheck(w, c, MuteCommands.MuteOf(c, mutes));
+                    w.WriteEndArray();
+                });
+            MuteCommands.PrintMutes(mutes, checks, now);
             if (checks.Count == 0) { Console.WriteLine($"no checks recorded yet in {dir}"); return 0; }
             var rows = checks.Select(c => new[]
             {
@@ -50,9 +60,7 @@ public static class StoreCommands
         {
             var text = string.Join(' ', parsed.GetValue(query) ?? []);
             using var store = OpenExisting(parsed.GetValue(stateDir), out var dir);
-            var matches = (store?.ListChecks() ?? [])
-                .Where(c => c.Id.StartsWith(text, StringComparison.OrdinalIgnoreCase) || c.CommandLine.Contains(text, StringComparison.Ordinal))
-                .ToList();
+            var matches = Matching(store?.ListChecks() ?? [], text);
             if (matches.Count == 0) throw new UsageException($"no check in {dir} has a key starting with or a command containing '{Opt.Shorten(text)}'; see 'metacheck status'");
             int n = parsed.GetValue(limit);
             if (parsed.GetValue(json))
@@ -71,7 +79,8 @@ public static class StoreCommands
                     }
                     w.WriteEndArray();
                 });
-            Console.WriteLine("timelines run oldest to newest: . ok  s failure suppressed  r replayed  - skipped  W C U reported failures");
+            Console.WriteLine("timelines run oldest to newest: . ok  s failure suppressed  r replayed  - skipped  W C U reported failures" +
+                "  h held outside the windows  m failure muted  R alert kept while recovering");
             Console.WriteLine();
             foreach (var c in matches)
             {
@@ -90,7 +99,7 @@ public static class StoreCommands
         });
     }
 
-    private static System.CommandLine.Option<string?> StateDirOption() =>
+    internal static System.CommandLine.Option<string?> StateDirOption() =>
         Opt.Text("--state-dir", $"Directory of the store (default: as the wrappers choose it; see ${StateDirectory.EnvVar}).");
 
     private static StateStore? OpenExisting(string? explicitDir, out string dir)
@@ -111,6 +120,9 @@ public static class StoreCommands
         RunOutcome.Suppressed => 's',
         RunOutcome.Replayed => 'r',
         RunOutcome.Skipped => '-',
+        RunOutcome.Held => 'h',
+        RunOutcome.Muted => 'm',
+        RunOutcome.Recovering => 'R',
         _ => r.Status switch { 0 => '.', 1 => 'W', 2 => 'C', _ => 'U' },
     }).ToArray());
 
@@ -126,13 +138,16 @@ public static class StoreCommands
             RunOutcome.TimedOut => word + " timeout",
             RunOutcome.LaunchFailed => word + " not started",
             RunOutcome.Interrupted => word + " interrupted",
+            RunOutcome.Held => word + " held",
+            RunOutcome.Muted => word + " muted",
+            RunOutcome.Recovering => word + " recovering",
             _ => word,
         };
     }
 
     private static string Streak(CheckSummary c)
     {
-        if (c.Streak == 0) return "-";
+        if (c.Streak == 0) return c.Alerting ? "alerting, recovering" : "-";
         if (c.Wrapper != DelayChecker.Name || c.Threshold is not { } threshold) return $"{c.Streak} in a row";
         var scope = c.Window is { } m ? $" (any {threshold} of {m})" : "";
         return c.Alerting ? $"{c.Streak}/{threshold}, alerting{scope}" : $"{c.Streak}/{threshold}, not yet alerting{scope}";
@@ -148,7 +163,11 @@ public static class StoreCommands
             : $"{(int)span.TotalDays}d ago";
     }
 
-    private static string Short(string id) => id[..8];
+    internal static string Short(string id) => id[..8];
+
+    /// <summary>The checks a person means by <paramref name="text"/>: their id starts with it, or their command contains it.</summary>
+    internal static List<CheckSummary> Matching(IEnumerable<CheckSummary> checks, string text) =>
+        checks.Where(c => c.Id.StartsWith(text, StringComparison.OrdinalIgnoreCase) || c.CommandLine.Contains(text, StringComparison.Ordinal)).ToList();
 
     private static string FirstLine(byte[] output)
     {
@@ -191,7 +210,7 @@ public static class StoreCommands
         return 0;
     }
 
-    private static void WriteCheck(Utf8JsonWriter w, CheckSummary c)
+    private static void WriteCheck(Utf8JsonWriter w, CheckSummary c, Mute? mute = null)
     {
         w.WriteStartObject();
         w.WriteString("id", c.Id);
@@ -206,6 +225,11 @@ public static class StoreCommands
         if (c.LastStatus is { } s) w.WriteString("lastStatus", StatusNames.Word(s)); else w.WriteNull("lastStatus");
         w.WriteString("lastOutcome", c.LastOutcome?.ToString().ToLowerInvariant());
         w.WriteNumber("runs", c.RunsTotal);
+        if (mute is not null)
+        {
+            w.WriteString("mutedUntil", DateTimeOffset.FromUnixTimeMilliseconds(mute.UntilMs));
+            w.WriteString("muteReason", mute.Reason);
+        }
         w.WriteEndObject();
     }
 

@@ -57,7 +57,7 @@ public sealed record InnerOutcome(RunOutcome Kind, int Status, byte[] Output, in
 }
 
 /// <summary>One wrapper invocation: the store (opened lazily, fail open) and the inner run.</summary>
-public sealed class WrapperRun : IDisposable
+public sealed partial class WrapperRun : IDisposable
 {
     private readonly string _wrapper;
     private readonly WrapperEnvironment _env;

@@ -39,6 +39,9 @@ public sealed class SamplesTests : IDisposable
             var wrapperTimeout = command.Select((arg, i) => (arg, i)).Where(x => x.arg == "--timeout" && x.i < command.IndexOf("--"))
                 .Select(x => double.Parse(command[x.i + 1])).FirstOrDefault();
             if (wrapperTimeout > 0) wrapperTimeout.Should().BeLessThan(agentTimeout, $"{what}: the wrapper's --timeout fires first");
+            if (section.Strings.GetValueOrDefault("prevent_alert_auto_close") == "true")
+                section.Integers.GetValueOrDefault("max_check_attempts", 1).Should().Be(1,
+                    $"{what}: the agent forces max_check_attempts to 1 with prevent_alert_auto_close (count with delay-checker)");
 
             var r = _box.Run(command[0], command.Skip(1).ToArray());
             ShouldBeAValidRun(r, what);
@@ -125,6 +128,7 @@ public static class Toml
             var value = line[(eq + 1)..].Trim();
             if (value.StartsWith('[')) current!.Arrays[key] = Strings(value);
             else if (value.StartsWith('"')) current!.Strings[key] = Strings(value).Single();
+            else if (value is "true" or "false") current!.Strings[key] = value;
             else current!.Integers[key] = int.Parse(value);
         }
         return sections;

@@ -32,6 +32,29 @@ public sealed class PureRulesTests
     }
 
     [Fact]
+    public void Delay_recover_keeps_the_held_status_until_R_successes_in_a_row()
+    {
+        var settings = new DelayChecker.Settings(2, null, Recover: 3);
+        var alerting = CheckState.Empty with { Streak = 2, Alerting = true, HeldStatus = 1 };
+        var first = DelayChecker.Decide(alerting, Outcome(0, "ok"), settings);
+        (Encoding.UTF8.GetString(first.Report), first.Exit, first.Update.Alerting, first.Update.OkStreak, first.Update.Run.Outcome)
+            .Should().Be(("DelayRecovering(1/3): ok\n", 1, true, 1L, RunOutcome.Recovering));
+        var third = DelayChecker.Decide(alerting with { OkStreak = 2 }, Outcome(0, "ok"), settings);
+        (Encoding.UTF8.GetString(third.Report), third.Exit, third.Update.Alerting, third.Update.HeldStatus).Should().Be(("ok\n", 0, false, (int?)null));
+        var relapse = DelayChecker.Decide(alerting with { Streak = 0, OkStreak = 2 }, Outcome(2, "down"), settings);
+        (Encoding.UTF8.GetString(relapse.Report), relapse.Exit, relapse.Update.HeldStatus, relapse.Update.OkStreak)
+            .Should().Be(("DelayNG(1/2): down\n", 2, (int?)2, 0L), "an open alert goes on whatever the count");
+    }
+
+    [Fact]
+    public void Delay_without_recover_closes_on_the_first_success()
+    {
+        var alerting = CheckState.Empty with { Streak = 5, Alerting = true, HeldStatus = 2 };
+        var verdict = DelayChecker.Decide(alerting, Outcome(0, "ok"), new DelayChecker.Settings(2, null));
+        (verdict.Exit, verdict.Update.Alerting, verdict.Update.Streak).Should().Be((0, false, 0L));
+    }
+
+    [Fact]
     public void A_launch_failure_neither_counts_nor_resets()
     {
         var state = CheckState.Empty with { Streak = 2, Alerting = true };
