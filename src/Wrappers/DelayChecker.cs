@@ -13,7 +13,11 @@ public static class DelayChecker
 {
     public const string Name = "delay-checker";
 
-    public sealed record Settings(int Threshold, int? Within);
+    public sealed record Settings(int Threshold, int? Within)
+    {
+        /// <summary>The options that make this a different check: -c 3 and -c 3 --within 5 keep separate streaks.</summary>
+        public IReadOnlyList<string> KeyOptions => Within is { } m ? ["-c", $"{Threshold}", "--within", $"{m}"] : ["-c", $"{Threshold}"];
+    }
 
     public sealed record Verdict(CheckUpdate Update, byte[] Report, int Exit);
 
@@ -39,7 +43,7 @@ public static class DelayChecker
             using var run = new WrapperRun(Name, parsed, common, env);
             if (settings.Within > run.KeepRuns)
                 throw new UsageException($"--within {settings.Within} is more than the {run.KeepRuns} runs kept per check; raise --keep-runs");
-            var id = new CheckIdentity(Name, parsed.GetValue(identifier) ?? "", inner);
+            var id = new CheckIdentity(Name, parsed.GetValue(identifier) ?? "", inner, settings.KeyOptions);
 
             var outcome = run.RunInner(inner);
             var verdict = run.WithStore(

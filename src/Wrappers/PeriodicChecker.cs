@@ -32,7 +32,9 @@ public static class PeriodicChecker
             var windows = TimeRanges.Parse(parsed.GetValue(ranges) ?? DefaultRanges);
             var zone = Zone(parsed.GetValue(tz));
             using var run = new WrapperRun(Name, parsed, common, env);
-            var id = new CheckIdentity(Name, "", inner);
+            // Different windows (or zones) are different checks.
+            string[] keyOptions = parsed.GetValue(tz) is { } zoneName ? ["--ranges", windows.Text, "--tz", zoneName] : ["--ranges", windows.Text];
+            var id = new CheckIdentity(Name, "", inner, keyOptions);
 
             var now = env.Clock.GetCurrentInstant();
             var local = now.InZone(zone).LocalDateTime;
