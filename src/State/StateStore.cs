@@ -172,8 +172,12 @@ public sealed class StateStore : IDisposable
             // close would cost an fsync per run. SQLite's auto-checkpoint is off too: it cannot bound
             // the WAL here (see TruncateLargeWal); the run that finds the WAL large does it instead.
             SQLitePCL.raw.sqlite3_db_config(connection.Handle, SqliteDbConfigNoCheckpointOnClose, 1, out _);
-            Execute(connection, $"PRAGMA busy_timeout = {(int)LockWait.TotalMilliseconds}; PRAGMA synchronous = NORMAL; PRAGMA wal_autocheckpoint = 0;");
+            SQLitePCL.raw.sqlite3_busy_timeout(connection.Handle, (int)LockWait.TotalMilliseconds);
+            // The first statement that needs the file's lock runs alone: in one multi-statement command
+            // a locked store cost a full wait in a pragma, and then another in the next statement (6 s).
             Migrate(connection, path);
+            Execute(connection, "PRAGMA synchronous = NORMAL");
+            Execute(connection, "PRAGMA wal_autocheckpoint = 0");
             return connection;
         }
         catch
