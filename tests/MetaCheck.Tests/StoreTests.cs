@@ -39,10 +39,15 @@ public sealed class StoreTests : IDisposable
     public void A_wrapper_killed_mid_run_never_corrupts_the_store()
     {
         var random = new Random(42);
+        // Kills must land before, during and after the write whatever the machine's load: scale them to
+        // how long one run takes here (~10-15 ms on an idle machine, 150 ms on a busy one).
+        var clock = Stopwatch.StartNew();
+        using (var timed = _box.Start("delay-checker", ["-c", "1000", "--", "true"])) timed.WaitForExit();
+        int runMs = Math.Max(15, (int)clock.ElapsedMilliseconds);
         for (int i = 0; i < 25; i++)
         {
             using var p = _box.Start("delay-checker", ["-c", "1000", "--", "false"]);
-            Thread.Sleep(random.Next(0, 40)); // a run takes ~10-15 ms: kills land before, during and after the write
+            Thread.Sleep(random.Next(0, runMs * 3 / 2));
             try { p.Kill(); } catch (InvalidOperationException) { }
             p.WaitForExit();
         }
