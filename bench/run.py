@@ -82,8 +82,9 @@ def fill_store(state_dir, bin_dir, env, checks, runs_per_check):
     with db:
         for c in range(checks):
             key = f"13:delay-checker;0:;6:bench{c:06d};"
-            cur = db.execute("INSERT INTO checks (key, short_id, wrapper, identifier, command) VALUES (?, ?, 'delay-checker', '', ?)",
-                             (key, f"{c:016x}", f"bench{c:06d}"))
+            # last_run_at: recent, or the wrappers' age-based cleanup would forget them mid-benchmark.
+            cur = db.execute("INSERT INTO checks (key, short_id, wrapper, identifier, command, last_run_at) VALUES (?, ?, 'delay-checker', '', ?, ?)",
+                             (key, f"{c:016x}", f"bench{c:06d}", now))
             check_id = cur.lastrowid
             db.executemany("INSERT INTO runs (check_id, started_at, duration_ms, inner_exit, status, outcome, failed, output) "
                            "VALUES (?, ?, 3, 1, 0, 1, 1, x'44656c61795761726e28312f33293a200a')",

@@ -24,8 +24,8 @@ page() {
   } | gzip -9n >"$out/$name.1.gz"
 }
 page metacheck "$("$bin" --help)" "meta-checkers and check plugins for Mackerel, Nagios/Icinga and Sensu"
-for name in $("$bin" --list) status history doctor; do
-  case $name in status|history|doctor) file="metacheck-$name" ;; *) file=$name ;; esac
+for name in $("$bin" --list) status history reset forget prune doctor; do
+  case $name in status|history|reset|forget|prune|doctor) file="metacheck-$name" ;; *) file=$name ;; esac
   what=$(summary "$name"); [ -n "$what" ] || what="alias of $("$bin" --help | awk -v n="$name" 'index($0, n) { print $1; exit }')"
   page "$file" "$("$bin" "$name" --help)" "$what"
 done

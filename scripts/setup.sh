@@ -5,10 +5,12 @@
 # kmod (lsmod, for check-iptables), dnsmasq (a real DNS server for the DNS checks' tests), and MariaDB: the
 # server binary only (mariadb-server-core: no init scripts, no system service; the tests start their own),
 # the client the MySQL plugins talk through, and mariabackup + mariadb-dump to make real backups.
+# icinga2-bin: a real Icinga 2 for the end-to-end test (it also creates the `nagios` user the test runs
+# it as); the tests start their own daemon, so the service the package enables is stopped and disabled.
 # Idempotent: apt is only called when something is missing.
 set -euo pipefail
 packages=(monitoring-plugins-basic libsqlite3-dev time procps iproute2 openssl kmod dnsmasq-base man-db
-          mariadb-server-core mariadb-client mariadb-backup binutils)
+          mariadb-server-core mariadb-client mariadb-backup binutils icinga2-bin)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
@@ -17,7 +19,11 @@ sudo=""; [ "$(id -u)" -eq 0 ] || sudo="sudo"
 if [ ${#missing[@]} -gt 0 ]; then
   echo "setup: installing ${missing[*]}"
   $sudo apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get -o DPkg::Lock::Timeout=600 install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+  if [[ " ${missing[*]} " == *" icinga2-bin "* ]]; then
+    if [ -d /run/systemd/system ]; then $sudo systemctl disable --now icinga2.service >/dev/null 2>&1 || true
+    else $sudo /etc/init.d/icinga2 stop >/dev/null 2>&1 || true; $sudo update-rc.d icinga2 disable >/dev/null 2>&1 || true; fi
+  fi
 fi
 command -v dotnet >/dev/null || { echo "setup: dotnet (SDK 10) is not on PATH" >&2; exit 1; }
 

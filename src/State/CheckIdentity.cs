@@ -3,31 +3,40 @@ using System.Text;
 namespace MetaCheck.State;
 
 /// <summary>
-/// What makes two runs "the same check": the wrapper kind, the identifier and every argv element.
+/// What makes two runs "the same check": the wrapper kind, the identifier, the wrapper options that
+/// change what a run means (delay-checker's -c and --within, interval-checker's --interval, ...) and
+/// every argv element. Two services wrapping one command with different options are two checks with
+/// two streaks (the originals keyed on identifier + command only, so they shared one).
 /// The key encodes each part with its length, so ("ab","c") and ("a","bc") differ, and delay- and
 /// interval-checker never share state (both were flaws of the originals' MD5-of-concatenation).
-/// The key itself is stored, so two checks can never collide; <see cref="Id"/> is only a short handle.
+/// Secrets in argv are redacted before anything is stored; <see cref="Id"/> is only a short handle.
 /// </summary>
 public sealed class CheckIdentity
 {
-    public CheckIdentity(string wrapper, string identifier, IReadOnlyList<string> command)
+    public CheckIdentity(string wrapper, string identifier, IReadOnlyList<string> command, IReadOnlyList<string>? options = null)
     {
         Wrapper = wrapper;
         Identifier = identifier;
-        Command = command;
+        Options = options ?? [];
+        Command = Secrets.Redact(command);
         var key = new StringBuilder();
-        foreach (var part in command.Prepend(identifier).Prepend(wrapper)) key.Append(part.Length).Append(':').Append(part).Append(';');
+        IEnumerable<string> parts = [wrapper, identifier, Options.Count.ToString(), .. Options, .. Command];
+        foreach (var part in parts) key.Append(part.Length).Append(':').Append(part).Append(';');
         Key = key.ToString();
         Id = ShortId(Key);
-        CommandLine = ShellQuote.Join(command);
+        CommandLine = ShellQuote.Join(Command);
+        OptionsLine = ShellQuote.Join(Options);
     }
 
     public string Wrapper { get; }
     public string Identifier { get; }
+    public IReadOnlyList<string> Options { get; }
+    /// <summary>The inner argv with secret values replaced by ***.</summary>
     public IReadOnlyList<string> Command { get; }
     public string Key { get; }
     public string Id { get; }
     public string CommandLine { get; }
+    public string OptionsLine { get; }
 
     /// <summary>FNV-1a, 64 bits, as 16 hex digits: a handle for people, not a security boundary.</summary>
     public static string ShortId(string key)
@@ -39,6 +48,81 @@ public sealed class CheckIdentity
             hash *= 1099511628211UL;
         }
         return hash.ToString("x16");
+    }
+
+    /// <summary>The parts of a key, as the constructor wrote them (for the migration of older stores).</summary>
+    public static List<string>? ParseKey(string key)
+    {
+        var parts = new List<string>();
+        int i = 0;
+        while (i < key.Length)
+        {
+            int colon = key.IndexOf(':', i);
+            if (colon < 0 || !int.TryParse(key.AsSpan(i, colon - i), out var length) || length < 0) return null;
+            int end = colon + 1 + length;
+            if (end >= key.Length || key[end] != ';') return null;
+            parts.Add(key.Substring(colon + 1, length));
+            i = end + 1;
+        }
+        return parts;
+    }
+}
+
+/// <summary>
+/// Values of options known to carry secrets are replaced by *** (in the key, the stored argv and every
+/// display): `--password x`, `--password=x`, `-apikey x` (any option whose name says password, passwd,
+/// secret, token, apikey/api-key or credential), and -p of the MySQL clients (`mysql -pX`, `check_mysql -p X`).
+/// </summary>
+public static class Secrets
+{
+    public const string Mask = "***";
+
+    private static readonly string[] SecretWords = ["password", "passwd", "secret", "token", "apikey", "api-key", "api_key", "credential"];
+
+    // Programs where -p is a password: the MySQL/MariaDB clients (attached value) and the monitoring-plugins checks (either form).
+    private static readonly string[] MysqlClients = ["mysql", "mysqladmin", "mysqldump", "mysqlshow", "mysqlcheck", "mariadb", "mariadb-admin", "mariadb-dump", "mariadb-check"];
+    private static readonly string[] MysqlPlugins = ["check_mysql", "check_mysql_query"];
+
+    public static IReadOnlyList<string> Redact(IReadOnlyList<string> argv)
+    {
+        var result = new List<string>(argv.Count);
+        string program = "";
+        for (int i = 0; i < argv.Count; i++)
+        {
+            var arg = argv[i];
+            // The program, and a nested one (wrapper -- check ...), decide what -p means.
+            if (i == 0 || argv[i - 1] == "--") program = Path.GetFileName(arg);
+            if (!arg.StartsWith('-') || arg == "-" || arg == "--")
+            {
+                result.Add(arg);
+                continue;
+            }
+            var body = arg.TrimStart('-');
+            int eq = body.IndexOf('=');
+            var name = (eq < 0 ? body : body[..eq]).ToLowerInvariant();
+            bool mysqlClient = MysqlClients.Contains(program), mysqlPlugin = MysqlPlugins.Contains(program);
+            // -pSECRET first: "-psecret" is not an option named "psecret".
+            if ((mysqlClient || mysqlPlugin) && arg.StartsWith("-p", StringComparison.Ordinal) && !arg.StartsWith("--", StringComparison.Ordinal))
+            {
+                if (arg.Length > 2) result.Add("-p" + Mask);
+                else
+                {
+                    result.Add(arg);
+                    if (mysqlPlugin && i + 1 < argv.Count) { result.Add(Mask); i++; }
+                }
+            }
+            else if (name.Length > 1 && (SecretWords.Any(name.Contains) || name == "pass"))
+            {
+                if (eq >= 0) result.Add(arg[..(arg.Length - body.Length + eq + 1)] + Mask);
+                else
+                {
+                    result.Add(arg);
+                    if (i + 1 < argv.Count) { result.Add(Mask); i++; }
+                }
+            }
+            else result.Add(arg);
+        }
+        return result;
     }
 }
 

@@ -6,7 +6,7 @@ namespace MetaCheck.State;
 /// The few libc calls .NET has no API for: who we are and who owns a path. (The AOT build binds
 /// "libc" at link time, see DirectPInvoke in the host project, so nothing is probed at run time.)
 /// </summary>
-public static class Posix
+public static partial class Posix
 {
     [DllImport("libc", EntryPoint = "geteuid")]
     private static extern uint GetEuid();
@@ -20,6 +20,45 @@ public static class Posix
     private const uint StatxBasicStats = 0x7ff;
 
     public static uint EffectiveUserId => GetEuid();
+
+    [LibraryImport("libc", EntryPoint = "getpwuid_r", SetLastError = true)]
+    private static unsafe partial int GetPwUidR(uint uid, byte* passwd, byte* buffer, nuint bufferLength, byte** result);
+
+    [LibraryImport("libc", EntryPoint = "getpwnam_r", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
+    private static unsafe partial int GetPwNamR(string name, byte* passwd, byte* buffer, nuint bufferLength, byte** result);
+
+    /// <summary>A user's uid and home directory from passwd, or null when there is no such user.</summary>
+    public static unsafe (uint Uid, string Home)? User(string name) =>
+        Lookup((passwd, buffer, size, result) => GetPwNamR(name, passwd, buffer, size, result));
+
+    /// <summary>
+    /// The home directory passwd gives <paramref name="uid"/> (what HOME would be after a login), or
+    /// null. Daemons started by systemd (Icinga 2, Nagios) run checks without HOME.
+    /// </summary>
+    public static unsafe string? HomeDirectory(uint uid) =>
+        Lookup((passwd, buffer, size, result) => GetPwUidR(uid, passwd, buffer, size, result))?.Home;
+
+    private unsafe delegate int PasswdCall(byte* passwd, byte* buffer, nuint size, byte** result);
+
+    /// <summary>getpwnam_r/getpwuid_r with a buffer that grows until the entry fits.</summary>
+    private static unsafe (uint Uid, string Home)? Lookup(PasswdCall call)
+    {
+        byte* passwd = stackalloc byte[64]; // struct passwd is 48 bytes on 64-bit glibc/musl
+        for (int size = 4096; size <= 1 << 20; size *= 4)
+        {
+            var buffer = new byte[size];
+            byte* result = null;
+            fixed (byte* b = buffer)
+            {
+                int error = call(passwd, b, (nuint)size, &result);
+                if (error == 34 /* ERANGE */) continue;
+                if (error != 0 || result == null) return null;
+                var dir = Marshal.PtrToStringUTF8(*(nint*)(passwd + 32)); // pw_dir points into the buffer
+                return string.IsNullOrEmpty(dir) ? null : (*(uint*)(passwd + 16), dir); // pw_uid
+            }
+        }
+        return null;
+    }
 
     public readonly record struct PathInfo(uint OwnerId, UnixFileMode Mode, bool IsDirectory, bool IsSymlink, bool IsRegularFile);
 

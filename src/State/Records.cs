@@ -49,6 +49,7 @@ public sealed record CheckUpdate(
 
 public sealed record CheckSummary(
     long RowId, string Id, string Wrapper, string Identifier, string CommandLine, long Streak, bool Alerting,
-    int? Threshold, int? Window, long? LastRunAtMs, int? LastStatus, RunOutcome? LastOutcome, long RunsTotal);
+    int? Threshold, int? Window, long? LastRunAtMs, int? LastStatus, RunOutcome? LastOutcome, long RunsTotal,
+    IReadOnlyList<string> Argv, string Options);
 
 public sealed record RunRow(long Id, long StartedAtMs, long DurationMs, int? InnerExit, int Status, RunOutcome Outcome, bool? Failed, byte[] Output);

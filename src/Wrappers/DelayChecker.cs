@@ -15,7 +15,19 @@ public static class DelayChecker
 {
     public const string Name = "delay-checker";
 
-    public sealed record Settings(int Threshold, int? Within, int Recover = 1);
+    public sealed record Settings(int Threshold, int? Within, int Recover = 1)
+    {
+        /// <summary>
+        /// The options that make this a different check: -c 3 and -c 3 --within 5 keep separate streaks,
+        /// and so does --recover (named only when set, so the default keeps the key it had).
+        /// </summary>
+        public IReadOnlyList<string> KeyOptions =>
+        [
+            "-c", $"{Threshold}",
+            .. Within is { } m ? new[] { "--within", $"{m}" } : [],
+            .. Recover != 1 ? new[] { "--recover", $"{Recover}" } : [],
+        ];
+    }
 
     public static int Main(string[] args) => Main(args, WrapperEnvironment.System());
 
@@ -42,7 +54,7 @@ public static class DelayChecker
             using var run = new WrapperRun(Name, parsed, common, env);
             if (settings.Within > run.KeepRuns)
                 throw new UsageException($"--within {settings.Within} is more than the {run.KeepRuns} runs kept per check; raise --keep-runs");
-            var id = new CheckIdentity(Name, parsed.GetValue(identifier) ?? "", inner);
+            var id = new CheckIdentity(Name, parsed.GetValue(identifier) ?? "", inner, settings.KeyOptions);
 
             var outcome = run.RunInner(inner);
             return run.RecordAndReport(id, (settings.Within ?? 1) - 1, state => Decide(state, outcome, settings), () => WithoutHistory(outcome));

@@ -23,6 +23,7 @@ public static class Doctor
             var findings = new List<(Verdict, string)>();
             Links(commandNames, findings);
             State(parsed.GetValue(stateDir), findings);
+            AgentStores(findings);
             Environment(findings);
             foreach (var (verdict, text) in findings)
                 Console.WriteLine($"{verdict switch { Verdict.Ok => "ok  ", Verdict.Info => "info", Verdict.Warn => "WARN", _ => "FIX " }}  {text}");
@@ -77,31 +78,41 @@ public static class Doctor
             return;
         }
         var mode = Convert.ToString((int)info.Value.Mode, 8).PadLeft(4, '0');
-        if (info.Value.IsSymlink || !info.Value.IsDirectory || info.Value.OwnerId != Posix.EffectiveUserId)
+        uint me = Posix.EffectiveUserId;
+        bool someoneElses = info.Value.IsDirectory && !info.Value.IsSymlink && info.Value.OwnerId != me;
+        if (info.Value.IsSymlink || !info.Value.IsDirectory || (someoneElses && me != 0))
         {
             findings.Add((Verdict.Fix, $"state directory {dir} ({source}) is refused: " +
                 (info.Value.IsSymlink ? "it is a symlink" : !info.Value.IsDirectory ? "not a directory" : $"owned by uid {info.Value.OwnerId}") +
                 "; wrappers run without history until it is removed or --state-dir/METACHECK_STATE_DIR points elsewhere"));
             return;
         }
-        findings.Add(((info.Value.Mode & (UnixFileMode)0x3F) == 0 ? Verdict.Ok : Verdict.Info,
-            $"state directory {dir} ({source}): uid {info.Value.OwnerId}, mode {mode}" +
-            ((info.Value.Mode & (UnixFileMode)0x3F) == 0 ? "" : " (the next run tightens it to 0700)")));
-
-        var db = Path.Combine(dir, StateStore.FileName);
-        if (File.Exists(db))
+        if (StateDirectory.ParentProblem(dir) is { } parentProblem)
         {
-            try
+            findings.Add((Verdict.Fix, parentProblem));
+            return;
+        }
+        if (someoneElses)
+            findings.Add((Verdict.Info, $"state directory {dir} ({source}) belongs to uid {info.Value.OwnerId}, mode {mode}: looked at read-only, as status and history do"));
+        else
+            findings.Add(((info.Value.Mode & (UnixFileMode)0x3F) == 0 ? Verdict.Ok : Verdict.Info,
+                $"state directory {dir} ({source}): uid {info.Value.OwnerId}, mode {mode}" +
+                ((info.Value.Mode & (UnixFileMode)0x3F) == 0 ? "" : " (the next run tightens it to 0700)")));
+
+        try
+        {
+            // Only a regular file is opened: a FIFO in its place would block the open for ever.
+            if (StateDirectory.ExistingStoreFile(dir) is { } db)
             {
                 var store = StateStore.Inspect(db);
                 findings.Add((store.QuickCheck == "ok" ? Verdict.Ok : Verdict.Fix,
                     $"store {db}: {store.Checks} checks, {store.Runs} runs, {store.Bytes / 1048576.0:0.0} MiB, quick_check {store.QuickCheck}" +
                     (store.QuickCheck == "ok" ? "" : "; the next wrapper run moves it aside and starts a new one")));
             }
-            catch (StateUnavailableException e)
-            {
-                findings.Add((Verdict.Fix, e.Message));
-            }
+        }
+        catch (StateUnavailableException e)
+        {
+            findings.Add((Verdict.Fix, e.Message));
         }
         try
         {
@@ -111,6 +122,41 @@ public static class Doctor
         catch (Exception e) when (e is IOException or UnauthorizedAccessException or ArgumentException)
         {
             findings.Add((Verdict.Warn, $"cannot tell the free disk for {dir}: {e.Message}"));
+        }
+    }
+
+    /// <summary>
+    /// The stores of the users agents run checks as, and which setup uses each: where to look
+    /// (read-only, with status --state-dir) when an agent's checks seem to have no history.
+    /// </summary>
+    private static void AgentStores(List<(Verdict, string)> findings)
+    {
+        var workdir = System.Environment.GetEnvironmentVariable("MACKEREL_PLUGIN_WORKDIR") is { Length: > 0 } w ? w : "/var/tmp/mackerel-agent";
+        foreach (var (user, setup) in new[] { ("nagios", "Icinga 2/Nagios as Debian starts them"), ("icinga", "Icinga 2 as its RPM starts it") })
+        {
+            if (Posix.User(user) is not { } account) continue;
+            var home = StateDirectory.Resolve(null, _ => null, account.Uid, _ => account.Home).Path;
+            var perUser = Path.Combine(workdir, StateDirectory.SharedDirName, account.Uid.ToString());
+            findings.Add((Verdict.Info, $"store of {user} (uid {account.Uid}) for {setup}: {home} ({Describe(home)}); " +
+                $"for mackerel-agent checks with user = \"{user}\": {perUser} ({Describe(perUser)})"));
+        }
+    }
+
+    private static string Describe(string dir)
+    {
+        try
+        {
+            if (StateDirectory.ExistingStoreFile(dir) is not { } db) return "none yet";
+            var store = StateStore.Inspect(db);
+            return $"{store.Checks} checks, {store.Runs} runs";
+        }
+        catch (StateUnavailableException e)
+        {
+            return e.Message;
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            return e.Message;
         }
     }
 

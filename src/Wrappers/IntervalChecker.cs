@@ -14,7 +14,18 @@ public static class IntervalChecker
     public const string Name = "interval-checker";
     private static readonly TimeSpan PollEvery = TimeSpan.FromMilliseconds(20);
 
-    public sealed record Settings(TimeSpan Interval, bool CacheFailures);
+    public sealed record Settings(TimeSpan Interval, bool CacheFailures)
+    {
+        /// <summary>The options that make this a different check (each interval keeps its own cached result).</summary>
+        public IReadOnlyList<string> KeyOptions
+        {
+            get
+            {
+                var seconds = Interval.TotalSeconds.ToString("0.###", System.Globalization.CultureInfo.InvariantCulture);
+                return CacheFailures ? ["--interval", seconds, "--cache-failures"] : ["--interval", seconds];
+            }
+        }
+    }
 
     public static int Main(string[] args) => Main(args, WrapperEnvironment.System());
 
@@ -35,7 +46,7 @@ public static class IntervalChecker
         {
             var settings = new Settings(parsed.GetValue(interval) ?? TimeSpan.FromSeconds(1), parsed.GetValue(cacheFailures));
             using var run = new WrapperRun(Name, parsed, common, env);
-            var id = new CheckIdentity(Name, parsed.GetValue(identifier) ?? "", inner);
+            var id = new CheckIdentity(Name, parsed.GetValue(identifier) ?? "", inner, settings.KeyOptions);
 
             var arrived = run.WithStore(store => store.Read(id).Cached, null);
             if (Replayable(arrived, Now(env), settings) is { } fresh) return Replay(run, id, fresh);

@@ -40,7 +40,9 @@ public static class PeriodicChecker
                 var other => throw new UsageException($"--outside takes ok or keep, got '{Opt.Shorten(other)}'"),
             };
             using var run = new WrapperRun(Name, parsed, common, env);
-            var id = new CheckIdentity(Name, "", inner);
+            // Different windows (or zones) are different checks.
+            string[] keyOptions = parsed.GetValue(tz) is { } zoneName ? ["--ranges", windows.Text, "--tz", zoneName] : ["--ranges", windows.Text];
+            var id = new CheckIdentity(Name, "", inner, keyOptions);
 
             var now = env.Clock.GetCurrentInstant();
             var local = now.InZone(zone).LocalDateTime;

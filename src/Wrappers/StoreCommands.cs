@@ -14,17 +14,22 @@ public static class StoreCommands
         new("history", "show the recent runs of a check, with a status timeline", History) { Linked = false },
         new("mute", "report the failures of some or all checks as OK for a while (the checks still run)", MuteCommands.Mute) { Linked = false },
         new("unmute", "lift mutes before they expire", MuteCommands.Unmute) { Linked = false },
+        new("reset", "clear a check's failure streak and alert (after a fix); its runs stay", Reset) { Linked = false },
+        new("forget", "drop a check and its runs from the store", Forget) { Linked = false },
+        new("prune", "drop every check not run for a given time", Prune) { Linked = false },
     ];
 
     public static int Status(string[] args)
     {
         var stateDir = StateDirOption();
         var json = Opt.Flag("--json", "Print JSON instead of a table.");
-        var definition = Cli.Define("status", "List every check the wrappers have run, newest first.", stateDir, json);
+        var failing = Opt.Flag("--failing", "Only checks whose last result was not OK or whose failure streak is running.");
+        var definition = Cli.Define("status", "List every check the wrappers have run, newest first.", stateDir, json, failing);
         return Cli.Run(definition, args, parsed =>
         {
-            using var store = OpenExisting(parsed.GetValue(stateDir), out var dir);
+            using var store = OpenForReading(parsed.GetValue(stateDir), out var dir);
             var checks = store?.ListChecks() ?? [];
+            if (parsed.GetValue(failing)) checks = [.. checks.Where(c => c.Streak > 0 || c.Alerting || c.LastStatus is > 0)];
             long now = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
             var mutes = store?.ActiveMutes(now) ?? [];
             if (parsed.GetValue(json))
@@ -35,11 +40,15 @@ public static class StoreCommands
                     w.WriteEndArray();
                 });
             MuteCommands.PrintMutes(mutes, checks, now);
-            if (checks.Count == 0) { Console.WriteLine($"no checks recorded yet in {dir}"); return 0; }
+            if (checks.Count == 0)
+            {
+                Console.WriteLine(parsed.GetValue(failing) ? $"no failing checks in {Printable(dir)}" : $"no checks recorded yet in {Printable(dir)}");
+                return 0;
+            }
             var rows = checks.Select(c => new[]
             {
-                Short(c.Id), c.Wrapper + (c.Identifier.Length > 0 ? $" [{c.Identifier}]" : ""),
-                StatusText(c.LastStatus, c.LastOutcome), Streak(c), Ago(now, c.LastRunAtMs), c.CommandLine,
+                Short(c.Id), Printable(c.Wrapper + (c.Identifier.Length > 0 ? $" [{c.Identifier}]" : "")),
+                StatusText(c.LastStatus, c.LastOutcome), Streak(c), Ago(now, c.LastRunAtMs), Printable(c.CommandLine),
             });
             PrintTable(["CHECK", "WRAPPER", "LAST", "FAILURES", "LAST RUN", "COMMAND"], rows, statusColumn: 2);
             return 0;
@@ -51,18 +60,19 @@ public static class StoreCommands
         var stateDir = StateDirOption();
         var json = Opt.Flag("--json", "Print JSON instead of text.");
         var limit = Opt.Int("--limit", "How many recent runs to show.", 20, 1, 100_000, "-n");
+        var since = Opt.Duration("--since", "Only runs started this long ago or less (seconds, or 90s/5m/1h/1d).", TimeSpan.FromDays(36500));
         var definition = Cli.Define("history",
-            "Show recent runs of the checks whose key starts with, or whose command contains, the given text.\n" +
-            "Example: metacheck history check-tcp    metacheck history 3f2a9c1d", stateDir, json, limit);
-        var query = new System.CommandLine.Argument<string[]>("key-or-command") { Arity = System.CommandLine.ArgumentArity.OneOrMore };
+            "Show recent runs of the checks whose id starts with, whose --identifier is, or whose command contains the given text.\n" +
+            "Example: metacheck history check-tcp    metacheck history 3f2a9c1d    metacheck history db1-port", stateDir, json, limit, since);
+        var query = CheckArgument();
         definition.Arguments.Add(query);
         return Cli.Run(definition, args, parsed =>
         {
             var text = string.Join(' ', parsed.GetValue(query) ?? []);
-            using var store = OpenExisting(parsed.GetValue(stateDir), out var dir);
-            var matches = Matching(store?.ListChecks() ?? [], text);
-            if (matches.Count == 0) throw new UsageException($"no check in {dir} has a key starting with or a command containing '{Opt.Shorten(text)}'; see 'metacheck status'");
+            using var store = OpenForReading(parsed.GetValue(stateDir), out var dir);
+            var matches = Find(store, text, dir);
             int n = parsed.GetValue(limit);
+            long sinceMs = parsed.GetValue(since) is { } span ? DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() - (long)span.TotalMilliseconds : long.MinValue;
             if (parsed.GetValue(json))
                 return WriteJson(w =>
                 {
@@ -73,7 +83,7 @@ public static class StoreCommands
                         w.WritePropertyName("check");
                         WriteCheck(w, c);
                         w.WriteStartArray("runs");
-                        foreach (var r in store!.History(c.RowId, n)) WriteRun(w, r);
+                        foreach (var r in store!.History(c.RowId, n, sinceMs)) WriteRun(w, r);
                         w.WriteEndArray();
                         w.WriteEndObject();
                     }
@@ -84,14 +94,14 @@ public static class StoreCommands
             Console.WriteLine();
             foreach (var c in matches)
             {
-                var runs = store!.History(c.RowId, n);
-                Console.WriteLine($"{Short(c.Id)}  {c.Wrapper}{(c.Identifier.Length > 0 ? $" --identifier {ShellQuote.Quote(c.Identifier)}" : "")} -- {c.CommandLine}");
+                var runs = store!.History(c.RowId, n, sinceMs);
+                Console.WriteLine(Printable($"{Short(c.Id)}  {Describe(c)}"));
                 Console.WriteLine($"  timeline {Timeline(runs)}");
                 foreach (var r in runs)
                 {
                     var when = DateTimeOffset.FromUnixTimeMilliseconds(r.StartedAtMs).ToLocalTime().ToString("yyyy-MM-dd HH:mm:ss");
                     var exit = r.InnerExit is { } e ? $"exit {e}" : "-";
-                    Console.WriteLine($"  {when}  {r.DurationMs,6} ms  {exit,-8} {Paint(StatusText(r.Status, r.Outcome), r.Status),-24} {FirstLine(r.Output)}");
+                    Console.WriteLine($"  {when}  {r.DurationMs,6} ms  {exit,-8} {Paint(StatusText(r.Status, r.Outcome), r.Status),-24} {Printable(FirstLine(r.Output))}");
                 }
                 Console.WriteLine();
             }
@@ -99,17 +109,102 @@ public static class StoreCommands
         });
     }
 
+    public static int Reset(string[] args) => ChangeOne(args, "reset",
+        "Clear the failure streak, alert and cached result of one check (after a fix); its runs stay in the history.",
+        (store, c) => { store.Reset(c.RowId); return $"reset {Short(c.Id)}: {Describe(c)}"; });
+
+    public static int Forget(string[] args) => ChangeOne(args, "forget",
+        "Drop one check and all its runs from the store (its next run starts afresh).",
+        (store, c) => { store.Forget(c.RowId); return $"forgot {Short(c.Id)}: {Describe(c)}"; });
+
+    public static int Prune(string[] args)
+    {
+        var stateDir = StateDirOption();
+        var olderThan = Opt.Duration("--older-than", "Drop the checks whose last run is older than this (90d, 12h, seconds). Required.", TimeSpan.FromDays(36500));
+        var definition = Cli.Define("prune", "Drop every check (and its runs) not run for --older-than.", stateDir, olderThan);
+        return Cli.Run(definition, args, parsed =>
+        {
+            var age = parsed.GetValue(olderThan) ?? throw new UsageException("--older-than is required, e.g. --older-than 30d");
+            using var store = OpenForWriting(parsed.GetValue(stateDir), out var dir);
+            int dropped = store is null ? 0 : Guarded(() => store.Prune(DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() - (long)age.TotalMilliseconds));
+            Console.WriteLine($"dropped {dropped} check{(dropped == 1 ? "" : "s")} not run for {age.TotalDays:0.##} days from {Printable(dir)}");
+            return 0;
+        });
+    }
+
+    /// <summary>reset and forget: one check, named as history names it; several matches are refused, never guessed.</summary>
+    private static int ChangeOne(string[] args, string name, string description, Func<StateStore, CheckSummary, string> change)
+    {
+        var stateDir = StateDirOption();
+        var definition = Cli.Define(name, description + "\nCHECK: an id (prefix), an --identifier, or part of the command, as in 'metacheck status'.", stateDir);
+        var query = CheckArgument();
+        definition.Arguments.Add(query);
+        return Cli.Run(definition, args, parsed =>
+        {
+            var text = string.Join(' ', parsed.GetValue(query) ?? []);
+            using var store = OpenForWriting(parsed.GetValue(stateDir), out var dir);
+            var matches = Find(store, text, dir);
+            if (matches.Count > 1)
+                throw new UsageException($"'{Opt.Shorten(text)}' matches {matches.Count} checks ({string.Join(", ", matches.Select(c => Short(c.Id)))}); give one id");
+            Console.WriteLine(Printable(Guarded(() => change(store!, matches[0]))));
+            return 0;
+        });
+    }
+
+    private static System.CommandLine.Argument<string[]> CheckArgument() =>
+        new("check") { Arity = System.CommandLine.ArgumentArity.OneOrMore, Description = "An id (prefix), an --identifier, or part of the command." };
+
+    private static List<CheckSummary> Find(StateStore? store, string text, string dir)
+    {
+        var matches = Matching(store?.ListChecks() ?? [], text);
+        if (matches.Count == 0)
+            throw new UsageException($"no check in {Printable(dir)} has an id starting with, an identifier equal to or a command containing '{Printable(Opt.Shorten(text))}'; see 'metacheck status'");
+        return matches;
+    }
+
+    private static string Describe(CheckSummary c) =>
+        $"{c.Wrapper}{(c.Options.Length > 0 ? " " + c.Options : "")}{(c.Identifier.Length > 0 ? $" --identifier {ShellQuote.Quote(c.Identifier)}" : "")} -- {c.CommandLine}";
+
     internal static System.CommandLine.Option<string?> StateDirOption() =>
         Opt.Text("--state-dir", $"Directory of the store (default: as the wrappers choose it; see ${StateDirectory.EnvVar}).");
 
-    private static StateStore? OpenExisting(string? explicitDir, out string dir)
+    /// <summary>Read-only: any store the caller can read, another user's included (root looking at nagios's), never written.</summary>
+    private static StateStore? OpenForReading(string? explicitDir, out string dir)
     {
         try
         {
             (dir, _) = StateDirectory.Resolve(explicitDir, Environment.GetEnvironmentVariable, Posix.EffectiveUserId);
-            return File.Exists(Path.Combine(dir, StateStore.FileName)) ? StateStore.Open(dir) : null;
+            return StateStore.OpenReadOnly(dir);
         }
         catch (StateUnavailableException e)
+        {
+            throw new UsageException(e.Message);
+        }
+    }
+
+    /// <summary>Changes go through the same checks as a wrapper run: only the store's owner may make them.</summary>
+    private static StateStore? OpenForWriting(string? explicitDir, out string dir)
+    {
+        try
+        {
+            var location = StateDirectory.Resolve(explicitDir, Environment.GetEnvironmentVariable, Posix.EffectiveUserId);
+            dir = location.Path;
+            if (StateDirectory.ExistingStoreFile(dir) is null) return null;
+            return StateStore.Open(location);
+        }
+        catch (Exception e) when (StateStore.IsUnusable(e))
+        {
+            throw new UsageException(e.Message);
+        }
+    }
+
+    private static T Guarded<T>(Func<T> action)
+    {
+        try
+        {
+            return action();
+        }
+        catch (Exception e) when (StateStore.IsUnusable(e))
         {
             throw new UsageException(e.Message);
         }
@@ -165,9 +260,15 @@ public static class StoreCommands
 
     internal static string Short(string id) => id[..8];
 
-    /// <summary>The checks a person means by <paramref name="text"/>: their id starts with it, or their command contains it.</summary>
-    internal static List<CheckSummary> Matching(IEnumerable<CheckSummary> checks, string text) =>
-        checks.Where(c => c.Id.StartsWith(text, StringComparison.OrdinalIgnoreCase) || c.CommandLine.Contains(text, StringComparison.Ordinal)).ToList();
+    /// <summary>
+    /// The checks a person means by <paramref name="text"/>: their id starts with it or their identifier
+    /// is it; failing that, their command contains it.
+    /// </summary>
+    internal static List<CheckSummary> Matching(IReadOnlyList<CheckSummary> checks, string text)
+    {
+        var matches = checks.Where(c => c.Id.StartsWith(text, StringComparison.OrdinalIgnoreCase) || c.Identifier == text).ToList();
+        return matches.Count > 0 ? matches : [.. checks.Where(c => c.CommandLine.Contains(text, StringComparison.Ordinal))];
+    }
 
     private static string FirstLine(byte[] output)
     {
@@ -175,6 +276,25 @@ public static class StoreCommands
         int nl = text.IndexOf('\n');
         return nl < 0 ? text : text[..nl] + " …";
     }
+
+    /// <summary>
+    /// Check output is whatever a checked service sent (check-tcp echoes the peer's bytes): control
+    /// characters are shown escaped, so no escape sequence from it reaches the terminal. --json stays exact.
+    /// </summary>
+    public static string Printable(string text)
+    {
+        if (!text.Any(NeedsEscape)) return text;
+        var sb = new StringBuilder(text.Length + 16);
+        foreach (var c in text)
+        {
+            if (!NeedsEscape(c)) sb.Append(c);
+            else if (c < 0x100) sb.Append("\\x").Append(((int)c).ToString("x2"));
+            else sb.Append("\\u").Append(((int)c).ToString("x4"));
+        }
+        return sb.ToString();
+    }
+
+    private static bool NeedsEscape(char c) => char.IsControl(c) || char.GetUnicodeCategory(c) == System.Globalization.UnicodeCategory.Format;
 
     private static bool UseColor => !Console.IsOutputRedirected && Environment.GetEnvironmentVariable("NO_COLOR") is null;
 
@@ -185,10 +305,14 @@ public static class StoreCommands
         return $"\u001b[{color}m{text}\u001b[0m";
     }
 
+    /// <summary>The last column is cut to the terminal's width (on a terminal only, so scripts get it whole).</summary>
     private static void PrintTable(string[] header, IEnumerable<string[]> rows, int statusColumn)
     {
         var all = rows.ToList();
         var widths = header.Select((h, i) => Math.Max(h.Length, all.Count == 0 ? 0 : all.Max(r => r[i].Length))).ToArray();
+        int room = TerminalWidth() - widths.SkipLast(1).Sum(w => w + 2);
+        if (room >= 12)
+            all = [.. all.Select(r => r[^1].Length <= room ? r : [.. r.SkipLast(1), r[^1][..(room - 1)] + "…"])];
         Console.WriteLine(string.Join("  ", header.Select((h, i) => i == header.Length - 1 ? h : h.PadRight(widths[i]))));
         foreach (var row in all)
         {
@@ -198,6 +322,20 @@ public static class StoreCommands
                 return i == statusColumn ? Paint(padded, StatusNames.TryParse(cell.Split(' ')[0], out var s) ? (int)s : null) : padded;
             });
             Console.WriteLine(string.Join("  ", cells));
+        }
+    }
+
+    private static int TerminalWidth()
+    {
+        if (Console.IsOutputRedirected) return int.MaxValue / 2;
+        if (int.TryParse(Environment.GetEnvironmentVariable("COLUMNS"), out var columns) && columns > 0) return columns;
+        try
+        {
+            return Console.WindowWidth > 0 ? Console.WindowWidth : int.MaxValue / 2;
+        }
+        catch (IOException)
+        {
+            return int.MaxValue / 2;
         }
     }
 
@@ -217,6 +355,10 @@ public static class StoreCommands
         w.WriteString("wrapper", c.Wrapper);
         w.WriteString("identifier", c.Identifier);
         w.WriteString("command", c.CommandLine);
+        w.WriteStartArray("argv");
+        foreach (var arg in c.Argv) w.WriteStringValue(arg);
+        w.WriteEndArray();
+        w.WriteString("options", c.Options);
         w.WriteNumber("streak", c.Streak);
         w.WriteBoolean("alerting", c.Alerting);
         if (c.Threshold is { } t) w.WriteNumber("threshold", t); else w.WriteNull("threshold");

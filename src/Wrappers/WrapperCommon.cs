@@ -28,11 +28,23 @@ public sealed class CommonOptions
     public readonly Option<Status> TimeoutStatus = Opt.StatusOption("--timeout-status",
         "Status reported when --timeout fires.", Status.Unknown);
     public readonly Option<string?> StateDir = Opt.Text("--state-dir",
-        $"Directory of the run-history store. Default: ${StateDirectory.EnvVar}, $MACKEREL_PLUGIN_WORKDIR/metacheck, /var/lib/metacheck (root) or ~/.local/state/metacheck.");
+        $"Directory of the run-history store. Default: ${StateDirectory.EnvVar}, $MACKEREL_PLUGIN_WORKDIR/metacheck/<uid>, /var/lib/metacheck (root) or ~/.local/state/metacheck.");
+    public readonly Option<Status?> NoHistory = new("--no-history")
+    {
+        Description = "Status to report when the run-history store cannot be used (e.g. UNKNOWN). Default: the check's own result, with a line saying history is off.",
+        HelpName = "OK|WARNING|CRITICAL|UNKNOWN",
+        CustomParser = r =>
+        {
+            var text = r.Tokens.Count > 0 ? r.Tokens[0].Value : "";
+            if (StatusNames.TryParse(text, out var status)) return status;
+            r.AddError($"--no-history takes OK, WARNING, CRITICAL or UNKNOWN (or 0-3), got '{Opt.Shorten(text)}'");
+            return null;
+        },
+    };
     public readonly Option<int?> KeepRuns = Opt.OptionalInt("--keep-runs",
         $"Runs kept per check in the history (default {StateStore.DefaultKeepRuns}, or $METACHECK_KEEP_RUNS).", 1, 10_000_000);
 
-    public Option[] All => [Timeout, TimeoutStatus, StateDir, KeepRuns];
+    public Option[] All => [Timeout, TimeoutStatus, StateDir, KeepRuns, NoHistory];
 }
 
 /// <summary>How the inner command ended, already turned into a status and the bytes to report.</summary>
@@ -65,8 +77,10 @@ public sealed partial class WrapperRun : IDisposable
     private readonly int _keepRuns;
     private readonly RunSettings _settings;
     private readonly Status _timeoutStatus;
+    private readonly Status? _noHistory;
     private StateStore? _store;
     private bool _storeFailed;
+    private string? _storeProblem;
 
     public WrapperRun(string wrapper, ParseResult parsed, CommonOptions common, WrapperEnvironment env)
     {
@@ -76,6 +90,20 @@ public sealed partial class WrapperRun : IDisposable
         _keepRuns = parsed.GetValue(common.KeepRuns) ?? KeepRunsFromEnv(env);
         _settings = new RunSettings { Timeout = parsed.GetValue(common.Timeout) };
         _timeoutStatus = parsed.GetValue(common.TimeoutStatus);
+        _noHistory = parsed.GetValue(common.NoHistory);
+        _forgetAfter = ForgetAfterFromEnv(env);
+    }
+
+    private readonly TimeSpan? _forgetAfter;
+
+    /// <summary>$METACHECK_FORGET_AFTER: how long a check may go unrun before it is forgotten (90d, 12h, seconds); 0 or never: kept.</summary>
+    private static TimeSpan? ForgetAfterFromEnv(WrapperEnvironment env)
+    {
+        var text = env.GetEnv("METACHECK_FORGET_AFTER");
+        if (string.IsNullOrEmpty(text)) return StateStore.DefaultForgetAfter;
+        if (text is "0" or "never") return null;
+        return Opt.TryParseDuration(text, out var span) && span > TimeSpan.Zero ? span
+            : throw new UsageException($"METACHECK_FORGET_AFTER takes a duration (90d, 12h, seconds) or never, got '{Opt.Shorten(text)}'");
     }
 
     private static int KeepRunsFromEnv(WrapperEnvironment env)
@@ -94,11 +122,15 @@ public sealed partial class WrapperRun : IDisposable
     {
         const string without = "reporting the check's own result without history";
         if (_storeFailed) return fallback;
-        _store ??= StateStore.TryOpenForUser(_stateDir, _env.GetEnv, _keepRuns, _env.Stderr, _wrapper, without);
         if (_store is null)
         {
-            _storeFailed = true;
-            return fallback;
+            _store = StateStore.TryOpenForUser(_stateDir, _env.GetEnv, _keepRuns, _env.Stderr, _wrapper, without, out _storeProblem);
+            if (_store is null)
+            {
+                _storeFailed = true;
+                return fallback;
+            }
+            _store.ForgetAfter = _forgetAfter;
         }
         try
         {
@@ -109,7 +141,8 @@ public sealed partial class WrapperRun : IDisposable
         catch (Exception e) when (StateStore.IsUnusable(e))
         {
             _storeFailed = true;
-            _env.Stderr.WriteLine($"metacheck: {_wrapper}: {e.Message.TrimEnd('.')}; {without}");
+            _storeProblem = e.Message.TrimEnd('.');
+            _env.Stderr.WriteLine($"metacheck: {_wrapper}: {_storeProblem}; {without}");
             return fallback;
         }
     }
@@ -178,8 +211,29 @@ public sealed partial class WrapperRun : IDisposable
             result.ExitCode, result.StartedAtMs, result.DurationMs);
     }
 
+    /// <summary>
+    /// Writes the result. Without a usable store the operator must see it where they look, not only in
+    /// the agent's log: a line after the first says so (Nagios shows it as long output, Mackerel in
+    /// the message), or with --no-history the chosen status is reported instead.
+    /// </summary>
     public int Report(byte[] output, int exitCode)
     {
+        if (_storeProblem is { } problem)
+        {
+            if (_noHistory is { } status)
+            {
+                output = [.. Line($"{StatusNames.Word(status)}: {_wrapper}: no run history ({problem}); the check said:"), .. output];
+                exitCode = (int)status;
+            }
+            else
+            {
+                var note = Line($"{_wrapper}: no run history ({problem}); reporting the check's own result");
+                int firstLine = Array.IndexOf(output, (byte)'\n');
+                output = firstLine < 0
+                    ? [.. output, .. output.Length > 0 ? "\n"u8.ToArray() : [], .. note]
+                    : [.. output.AsSpan(0, firstLine + 1), .. note, .. output.AsSpan(firstLine + 1)];
+            }
+        }
         _env.Stdout.Write(output);
         _env.Stdout.Flush();
         return exitCode;

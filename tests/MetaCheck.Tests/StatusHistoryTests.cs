@@ -87,7 +87,7 @@ public sealed class StatusHistoryTests : IDisposable
         var text = _box.Run("metacheck", "history", "test -e");
         text.Exit.Should().Be(0);
         text.Lines[0].Should().StartWith("timelines run oldest to newest: . ok  s failure suppressed");
-        text.Lines[2].Should().MatchRegex(@"^[0-9a-f]{8}  delay-checker -- sh -c 'test -e ");
+        text.Lines[2].Should().MatchRegex(@"^[0-9a-f]{8}  delay-checker -c 2 -- sh -c 'test -e ");
         text.Lines[3].Should().Be("  timeline .sCC.");
         text.Lines.Skip(4).Where(l => l.Length > 0).Should().HaveCount(5);
         text.Lines[5].Should().MatchRegex(@"exit 2 +OK suppressed +DelayWarn\(1/2\): down$");

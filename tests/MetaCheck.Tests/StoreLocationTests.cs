@@ -1,0 +1,101 @@
+using System.Diagnostics;
+using System.Text.Json;
+using MetaCheck.State;
+using MetaCheck.Tests.Support;
+
+namespace MetaCheck.Tests;
+
+/// <summary>Where the store is when agents start checks (issue 12), and what a wrapper says when there is none.</summary>
+public sealed class StoreLocationTests : IDisposable
+{
+    private const string OtherUser = "nagios"; // created by icinga2-common (scripts/setup.sh)
+    private readonly Sandbox _box = new();
+
+    public void Dispose() => _box.Dispose();
+
+    private static string[] Down => ["sh", "-c", "echo down; exit 2"];
+
+    /// <summary>A wrapper as the agent runs it with `user = "nagios"`: another uid, no HOME.</summary>
+    private CmdResult RunAs(string user, string workdir, params string[] args) => _box.Shell(
+        $"exec runuser -u {user} -- env -u HOME -u METACHECK_STATE_DIR MACKEREL_PLUGIN_WORKDIR={workdir} {string.Join(' ', args.Select(a => $"'{a}'"))}");
+
+    [Fact]
+    public void Passwd_gives_the_home_directory_when_HOME_is_unset()
+    {
+        Posix.HomeDirectory(0).Should().Be("/root");
+        Posix.HomeDirectory(4_000_000_000).Should().BeNull();
+        StateDirectory.Resolve(null, _ => null, 1000, uid => uid == 1000 ? "/var/lib/nagios" : null)
+            .Should().Be(new StateLocation("/var/lib/nagios/.local/state/metacheck", "HOME unset: home directory from passwd"));
+        var none = () => StateDirectory.Resolve(null, _ => null, 1000, _ => null);
+        none.Should().Throw<StateUnavailableException>().WithMessage("*HOME is not set and uid 1000 has no home directory in passwd*");
+    }
+
+    [Fact]
+    public void A_relative_XDG_STATE_HOME_is_ignored()
+    {
+        StateDirectory.Resolve(null, n => n switch { "HOME" => "/home/u", "XDG_STATE_HOME" => "rel/state", _ => null }, 1000)
+            .Path.Should().Be("/home/u/.local/state/metacheck");
+    }
+
+    [Fact]
+    public void Every_user_of_a_shared_MACKEREL_PLUGIN_WORKDIR_gets_a_store_of_its_own()
+    {
+        // As mackerel-agent's unit makes it: mkdir -m 777 (world-writable, not sticky).
+        var workdir = _box.PathOf("mackerel-agent");
+        Directory.CreateDirectory(workdir);
+        File.SetUnixFileMode(workdir, (UnixFileMode)0x1ff);
+        _box.Env["METACHECK_STATE_DIR"] = null;
+        _box.Env["MACKEREL_PLUGIN_WORKDIR"] = workdir;
+
+        _box.Run("delay-checker", ["-c", "3", "--", .. Down]).Stdout.Should().Be("DelayWarn(1/3): down\n", "root's run comes first");
+        var first = RunAs(OtherUser, workdir, Path.Combine(Installed.BinDir, "delay-checker"), "-c", "3", "--", "sh", "-c", "echo down; exit 2");
+        var second = RunAs(OtherUser, workdir, Path.Combine(Installed.BinDir, "delay-checker"), "-c", "3", "--", "sh", "-c", "echo down; exit 2");
+        (first.Exit, first.Stdout).Should().Be((0, "DelayWarn(1/3): down\n"), first.ToString());
+        (second.Exit, second.Stdout).Should().Be((0, "DelayWarn(2/3): down\n"), second.ToString());
+        _box.Run("delay-checker", ["-c", "3", "--", .. Down]).Stdout.Should().Be("DelayWarn(2/3): down\n", "root keeps its own streak");
+
+        var shared = Path.Combine(workdir, "metacheck");
+        File.GetUnixFileMode(shared).Should().Be((UnixFileMode)0x3ff, "the shared directory is sticky, like /tmp");
+        var uid = Process.Start(new ProcessStartInfo("id", ["-u", OtherUser]) { RedirectStandardOutput = true })!.StandardOutput.ReadToEnd().Trim();
+        File.GetUnixFileMode(Path.Combine(shared, uid)).Should().Be((UnixFileMode)0x1c0);
+        File.GetUnixFileMode(Path.Combine(shared, "0")).Should().Be((UnixFileMode)0x1c0);
+
+        // Root reads the other user's store read-only: no refusal, no advice to delete it, no data written
+        // (SQLite may refresh its -shm index, a cache), nothing handed to root.
+        string[] data = [Path.Combine(shared, uid, "metacheck.db"), Path.Combine(shared, uid, "metacheck.db-wal")];
+        var before = data.ToDictionary(f => f, File.GetLastWriteTimeUtc);
+        var status = _box.Run("metacheck", "status", "--json", "--state-dir", Path.Combine(shared, uid));
+        status.Exit.Should().Be(0, status.ToString());
+        JsonDocument.Parse(status.Stdout).RootElement[0].GetProperty("streak").GetInt64().Should().Be(2);
+        var history = _box.Run("metacheck", "history", "--state-dir", Path.Combine(shared, uid), "echo down");
+        history.Exit.Should().Be(0, history.ToString());
+        history.Stdout.Should().Contain("timeline ss").And.NotContain("remove it");
+        data.ToDictionary(f => f, File.GetLastWriteTimeUtc).Should().Equal(before);
+        _box.Shell($"stat -c %u {Path.Combine(shared, uid)}/*").Stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries).Should().OnlyContain(o => o == uid);
+        var doctor = _box.Run("metacheck", "doctor", "--state-dir", Path.Combine(shared, uid));
+        doctor.Stdout.Should().Contain($"belongs to uid {uid}").And.Contain("store ").And.NotContain("is refused")
+            .And.Contain($"info  store of {OtherUser} (uid {uid}) for Icinga 2/Nagios as Debian starts them: ")
+            .And.Contain($"for mackerel-agent checks with user = \"{OtherUser}\": {shared}/{uid} (1 checks, 2 runs)");
+    }
+
+    [Fact]
+    public void Without_a_usable_store_the_wrapper_says_so_in_its_own_output()
+    {
+        var real = _box.PathOf("elsewhere");
+        Directory.CreateDirectory(real);
+        File.CreateSymbolicLink(_box.StateDir, real);
+        var failOpen = _box.Run("delay-checker", ["-c", "3", "--", .. Down]);
+        failOpen.Exit.Should().Be(2, "the default is unchanged: the check's own result");
+        failOpen.Lines.Should().HaveCount(2);
+        failOpen.Lines[0].Should().Be("down");
+        failOpen.Lines[1].Should().StartWith("delay-checker: no run history (refusing state directory").And.Contain("it is a symlink");
+
+        var unknown = _box.Run("delay-checker", ["-c", "3", "--no-history", "UNKNOWN", "--", .. Down]);
+        unknown.Exit.Should().Be(3);
+        unknown.Lines[0].Should().StartWith("UNKNOWN: delay-checker: no run history (");
+        unknown.Lines[1].Should().Be("down");
+
+        var healthy = _box.Run("delay-checker", ["-c", "3", "--no-history", "UNKNOWN", "--state-dir", _box.PathOf("fine"), "--", .. Down]);
+        (healthy.Exit, healthy.Stdout).Should().Be((0, "DelayWarn(1/3): down\n"), "--no-history only matters without a store");
+    }
+}
