@@ -4,11 +4,12 @@
 # (readelf: a test checks how the binary is linked),
 # kmod (lsmod, for check-iptables), dnsmasq (a real DNS server for the DNS checks' tests), and MariaDB: the
 # server binary only (mariadb-server-core: no init scripts, no system service; the tests start their own),
-# the client the MySQL plugins talk through, and mariabackup + mariadb-dump to make real backups.
+# the client the MySQL plugins talk through, and mariabackup + mariadb-dump to make real backups;
+# lintian checks the .deb, and man-db/bsdextrautils (man, col) render its man pages in the tests.
 # Idempotent: apt is only called when something is missing.
 set -euo pipefail
 packages=(monitoring-plugins-basic libsqlite3-dev time procps iproute2 openssl kmod dnsmasq-base man-db
-          mariadb-server-core mariadb-client mariadb-backup binutils)
+          mariadb-server-core mariadb-client mariadb-backup binutils lintian bsdextrautils)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
