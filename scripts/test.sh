@@ -1,11 +1,13 @@
 #!/usr/bin/env bash
 # Runs the test suite against the installed binary in $1 and prints a plain "N passed, N failed" line.
+# The tests get the binary's directory and the repository from the environment: with METACHECK_BUILD
+# the test assembly is built outside the repository and cannot find it on its own.
 set -uo pipefail
 cd "$(dirname "$0")/.."
 bin_dir=$(realpath "$1"); shift
 results=${METACHECK_BUILD:-build}/test-results
 rm -rf "$results"
-METACHECK_BIN_DIR="$bin_dir" dotnet test tests/MetaCheck.Tests/MetaCheck.Tests.csproj -c Release \
+METACHECK_REPO="$PWD" METACHECK_BIN_DIR="$bin_dir" dotnet test tests/MetaCheck.Tests/MetaCheck.Tests.csproj -c Release \
   --logger "trx;LogFileName=results.trx" --logger "console;verbosity=normal" --results-directory "$results" "$@"
 status=$?
 trx=$(ls "$results"/*.trx 2>/dev/null | head -1)

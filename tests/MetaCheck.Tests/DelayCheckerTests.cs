@@ -98,10 +98,12 @@ public sealed class DelayCheckerTests : IDisposable
         alert.Stdout.Should().StartWith("DelayNG(2/2): before\n");
     }
 
-    [Fact]
-    public void Fix_exit_codes_outside_0_to_3_are_reported_as_UNKNOWN()
+    [Theory]
+    [InlineData(4)]   // just above the range: not masked or wrapped into 0-3
+    [InlineData(255)]
+    public void Fix_exit_codes_outside_0_to_3_are_reported_as_UNKNOWN(int code)
     {
-        var r = Delay("-c", "1", "--", "sh", "-c", "exit 255");
+        var r = Delay("-c", "1", "--", "sh", "-c", $"exit {code}");
         r.Stdout.Should().Be("DelayNG(1/1): \n");
         r.Exit.Should().Be(3);
     }
@@ -163,6 +165,27 @@ public sealed class DelayCheckerTests : IDisposable
             ("DelayWarn(1/3 in last 5): down\n", 0), ("up\n", 0),
             ("DelayWarn(2/3 in last 5): down\n", 0), ("up\n", 0),
             ("DelayNG(3/3 in last 5): down\n", 2), ("up\n", 0));
+    }
+
+    [Fact]
+    public void Within_counts_only_stored_runs_that_say_something_about_the_service()
+    {
+        // The check is a link to check_dummy: removed, it cannot be launched (a run that says nothing
+        // about the service, kept in history with no failed flag), then put back.
+        var check = _box.PathOf("check");
+        File.CreateSymbolicLink(check, Path.Combine(Installed.NagiosPlugins, "check_dummy"));
+        string[] args = ["-c", "2", "--within", "2", "--", check, "2", "down"];
+        var failing = Delay(args);
+        File.Delete(check);
+        var missing = Delay(args);
+        File.CreateSymbolicLink(check, Path.Combine(Installed.NagiosPlugins, "check_dummy"));
+        var failingAgain = Delay(args);
+
+        (failing.Stdout, failing.Exit).Should().Be(("DelayWarn(1/2 in last 2): CRITICAL: down\n", 0));
+        missing.Exit.Should().Be(3);
+        missing.Stdout.Should().StartWith($"UNKNOWN: cannot run '{check}'");
+        (failingAgain.Stdout, failingAgain.Exit).Should().Be(("DelayNG(2/2 in last 2): CRITICAL: down\n", 2),
+            "the launch failure between the two failures is not one of the last 2 runs");
     }
 
     [Fact]

@@ -12,17 +12,10 @@ namespace MetaCheck.Tests;
 /// </summary>
 public sealed class SamplesTests : IDisposable
 {
-    private static readonly string Samples = Path.Combine(RepoRoot(), "samples");
+    private static string Samples => Path.Combine(Installed.RepoRoot, "samples");
     private readonly Sandbox _box = new();
 
     public void Dispose() => _box.Dispose();
-
-    private static string RepoRoot()
-    {
-        var dir = AppContext.BaseDirectory;
-        while (!File.Exists(Path.Combine(dir, "Makefile"))) dir = Path.GetDirectoryName(dir)!;
-        return dir;
-    }
 
     /// <summary>The samples name the packaged paths; point them at the installation under test.</summary>
     private static string Local(string text) => Regex.Replace(

@@ -1,5 +1,6 @@
 using System.Text.Json;
 using MetaCheck.Tests.Support;
+using Microsoft.Data.Sqlite;
 
 namespace MetaCheck.Tests;
 
@@ -42,6 +43,35 @@ public sealed class StatusHistoryTests : IDisposable
         db.GetProperty("alerting").GetBoolean().Should().BeFalse();
         db.GetProperty("lastStatus").GetString().Should().Be("OK");
         db.GetProperty("runs").GetInt64().Should().Be(2);
+    }
+
+    [Fact]
+    public void Status_counts_hours_up_to_48_then_days()
+    {
+        var ages = new Dictionary<string, TimeSpan>
+        {
+            ["thirty"] = TimeSpan.FromHours(30),
+            ["almost-two-days"] = TimeSpan.FromHours(47.5),
+            ["two-days"] = TimeSpan.FromHours(48.5),
+        };
+        foreach (var name in ages.Keys) _box.Run("delay-checker", "--identifier", name, "--", "true");
+        // The wrappers stamp runs with the real clock: age them in the store itself.
+        using (var db = new SqliteConnection($"Data Source={_box.DatabasePath};Pooling=False"))
+        {
+            db.Open();
+            foreach (var (name, age) in ages)
+            {
+                using var older = db.CreateCommand();
+                older.CommandText = "UPDATE checks SET last_run_at = last_run_at - $age WHERE identifier = $name";
+                older.Parameters.AddWithValue("$age", (long)age.TotalMilliseconds);
+                older.Parameters.AddWithValue("$name", name);
+                older.ExecuteNonQuery().Should().Be(1);
+            }
+        }
+        var table = _box.Run("metacheck", "status").Lines;
+        table.Should().Contain(l => l.Contains("[thirty]") && l.Contains(" 30h ago "));
+        table.Should().Contain(l => l.Contains("[almost-two-days]") && l.Contains(" 47h ago "));
+        table.Should().Contain(l => l.Contains("[two-days]") && l.Contains(" 2d ago "));
     }
 
     [Fact]

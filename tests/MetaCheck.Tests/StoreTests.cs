@@ -123,6 +123,27 @@ public sealed class StoreTests : IDisposable
     }
 
     [Fact]
+    public void A_store_locked_before_it_has_a_schema_fails_open_while_opening()
+    {
+        // Unlike a locked WAL store (above), a new file still in SQLite's default rollback journal and
+        // held under BEGIN EXCLUSIVE cannot even be read: opening it (reading its schema version) fails.
+        Directory.CreateDirectory(_box.StateDir);
+        using var db = new SqliteConnection($"Data Source={_box.DatabasePath};Pooling=False");
+        db.Open();
+        using (var lockIt = db.CreateCommand())
+        {
+            lockIt.CommandText = "PRAGMA journal_mode";
+            lockIt.ExecuteScalar().Should().Be("delete");
+            lockIt.CommandText = "BEGIN EXCLUSIVE";
+            lockIt.ExecuteNonQuery();
+        }
+        var r = _box.Run("delay-checker", "-c", "5", "--", "sh", "-c", "echo real; exit 2");
+        (r.Exit, r.Stdout).Should().Be((2, "real\n"), "the check's own result comes back");
+        r.Stderr.Should().StartWith("metacheck: delay-checker: ").And.Contain("locked").And.Contain("without history");
+        r.Elapsed.Should().BeLessThan(TimeSpan.FromSeconds(10));
+    }
+
+    [Fact]
     public void Retention_keeps_the_last_runs_per_check()
     {
         for (int i = 0; i < 8; i++) _box.Run("delay-checker", "-c", "100", "--keep-runs", "5", "--", "false");

@@ -24,6 +24,14 @@ public static class Installed
 
     public const string NagiosPlugins = "/usr/lib/nagios/plugins";
 
+    /// <summary>
+    /// The repository (samples/ and the like), passed in by scripts/test.sh: the test assembly cannot
+    /// find it by walking up, since METACHECK_BUILD may put the build anywhere.
+    /// </summary>
+    public static string RepoRoot => Environment.GetEnvironmentVariable("METACHECK_REPO") is { Length: > 0 } repo
+        && File.Exists(Path.Combine(repo, "Makefile"))
+        ? repo : throw new InvalidOperationException("METACHECK_REPO is not set to the repository: run the tests with `make test` or scripts/test.sh");
+
     private static string Find()
     {
         var dir = Environment.GetEnvironmentVariable("METACHECK_BIN_DIR");

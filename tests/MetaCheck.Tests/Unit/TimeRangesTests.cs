@@ -6,7 +6,7 @@ namespace MetaCheck.Tests.Unit;
 
 public sealed class TimeRangesTests
 {
-    // 2026-11-20 is a Friday.
+    // 2026-11-20 is a Friday, 2026-11-23 a Monday.
     private static LocalDateTime At(int day, int hour, int minute) => new(2026, 11, day, hour, minute);
 
     [Theory]
@@ -23,6 +23,9 @@ public sealed class TimeRangesTests
     [InlineData("Mon-Fri@09:00-18:00", 21, 9, 0, false)]       // Saturday
     [InlineData("Fri@22:00-06:00", 21, 5, 59, true)]           // Saturday morning belongs to Friday's window
     [InlineData("Fri@22:00-06:00", 20, 5, 59, false)]          // Friday morning belongs to Thursday's
+    [InlineData("Sun@22:00-06:00", 23, 5, 59, true)]           // Monday morning belongs to Sunday's window (the day before Monday)
+    [InlineData("Fri-Sun@22:00-06:00", 23, 5, 59, true)]
+    [InlineData("Sun@22:00-06:00", 23, 6, 1, false)]
     [InlineData("Fri-Mon@12:00-13:00", 22, 12, 30, true)]      // Sunday: the day range wraps the week
     [InlineData("Fri-Mon@12:00-13:00", 18, 12, 30, false)]     // Wednesday
     [InlineData("sat@00:00-24:00, sun@00:00-24:00", 22, 8, 0, true)]
