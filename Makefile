@@ -28,29 +28,27 @@ $(BINARY): $(SOURCES) | setup
 
 release: $(BINARY)
 
-# bin/metacheck plus one link per command name (busybox style).
+# bin/metacheck and the three wrappers; lib/metacheck/bin: a link per command (scripts/install.sh says why).
 install: $(BINARY)
-	install -d $(DESTDIR)$(PREFIX)/bin
-	install -m 0755 $(BINARY) $(DESTDIR)$(PREFIX)/bin/metacheck
-	@for name in $$($(BINARY) --list); do ln -sf metacheck $(DESTDIR)$(PREFIX)/bin/$$name; done
-	@echo "installed $(DESTDIR)$(PREFIX)/bin/metacheck and $$($(BINARY) --list | wc -l) command links"
+	@scripts/install.sh $(BINARY) $(DESTDIR)$(PREFIX)
+	@echo "installed $(DESTDIR)$(PREFIX)/bin/metacheck, the wrappers beside it and $$($(BINARY) --list | wc -l) command links in $(DESTDIR)$(PREFIX)/lib/metacheck/bin"
 
-# Debian package: the binary in /usr/bin with a link per command, docs, man pages, /var/lib/metacheck 0700.
+# Debian package: the same layout under /usr, docs and examples, man pages, completion, /var/lib/metacheck 0700.
 deb: $(BINARY)
 	@scripts/deb.sh $(BINARY) $(BUILD)
 
 demo: $(BINARY)
 	@$(MAKE) -s install PREFIX=$(abspath $(DEMO_PREFIX)) >/dev/null
-	@PATH=$(abspath $(DEMO_PREFIX))/bin:$$PATH samples/demo.sh
+	@PATH=$(abspath $(DEMO_PREFIX))/lib/metacheck/bin:$$PATH samples/demo.sh
 
 test: $(BINARY)
 	@rm -rf $(TEST_PREFIX) && $(MAKE) -s install PREFIX=$(abspath $(TEST_PREFIX)) >/dev/null
 	@METACHECK_DEB=$$(realpath $$(scripts/deb.sh $(BINARY) $(BUILD))) METACHECK_NAGIOS4=$(abspath $(BUILD))/tools/nagios4/usr/sbin/nagios4 \
-	  scripts/test.sh $(TEST_PREFIX)/bin
+	  scripts/test.sh $(TEST_PREFIX)/lib/metacheck/bin
 
 bench: $(BINARY)
 	@rm -rf $(BUILD)/bench-prefix && $(MAKE) -s install PREFIX=$(abspath $(BUILD)/bench-prefix) >/dev/null
-	@python3 bench/run.py --bin $(BUILD)/bench-prefix/bin --out docs/benchmarks.md
+	@python3 bench/run.py --bin $(BUILD)/bench-prefix/lib/metacheck/bin --out docs/benchmarks.md
 
 clean:
 	rm -rf $(BUILD)

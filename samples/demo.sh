@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # A short tour of the meta-checkers on bundled checks. Uses a throw-away state store.
 set -uo pipefail
+# The plugins (check-uptime here) are in the plugin directory; `make demo` puts its own first in PATH.
+case ":$PATH:" in *"/lib/metacheck/bin:"*) ;; *) PATH=/usr/lib/metacheck/bin:$PATH ;; esac
 export METACHECK_STATE_DIR=$(mktemp -d /tmp/metacheck-demo.XXXXXX)
 trap 'rm -rf "$METACHECK_STATE_DIR"' EXIT
 

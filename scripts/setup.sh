@@ -4,13 +4,14 @@
 # (readelf: a test checks how the binary is linked),
 # kmod (lsmod, for check-iptables), dnsmasq (a real DNS server for the DNS checks' tests), and MariaDB: the
 # server binary only (mariadb-server-core: no init scripts, no system service; the tests start their own),
-# the client the MySQL plugins talk through, and mariabackup + mariadb-dump to make real backups.
+# the client the MySQL plugins talk through, and mariabackup + mariadb-dump to make real backups;
+# lintian checks the .deb, and man-db/bsdextrautils (man, col) render its man pages in the tests.
 # icinga2-bin: a real Icinga 2 for the end-to-end test (it also creates the `nagios` user the test runs
 # it as); the tests start their own daemon, so the service the package enables is stopped and disabled.
 # Idempotent: apt is only called when something is missing.
 set -euo pipefail
 packages=(monitoring-plugins-basic libsqlite3-dev time procps iproute2 openssl kmod dnsmasq-base man-db
-          mariadb-server-core mariadb-client mariadb-backup binutils icinga2-bin)
+          mariadb-server-core mariadb-client mariadb-backup binutils icinga2-bin lintian bsdextrautils)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

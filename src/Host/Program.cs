@@ -29,7 +29,7 @@ public static class Program
         switch (args[0])
         {
             case "--version" or "-V" or "version":
-                Console.WriteLine($"{Self} {typeof(Program).Assembly.GetName().Version?.ToString(3)}");
+                Console.WriteLine($"{Self} {Version}");
                 return 0;
             case "--help" or "-h" or "help":
                 PrintHelp();
@@ -37,16 +37,27 @@ public static class Program
             case "--list": // the names `make install` links to the binary
                 foreach (var command in Commands.Where(c => c.Linked)) foreach (var name in command.AllNames) Console.WriteLine(name);
                 return 0;
+            case "--manual" when args.Length == 2: // what scripts/manpages.sh needs beyond --help
+                return CommandManual.Print(args[1]);
         }
         if (Find(args[0]) is { } named) return Run(named, args[1..]);
         return Cli.UsageError(Self, $"unknown command '{Opt.Shorten(args[0])}'; '{Self} --help' lists them");
     }
+
+    private static string? Version => typeof(Program).Assembly.GetName().Version?.ToString(3);
 
     private static CommandInfo? Find(string name) => Commands.FirstOrDefault(c => c.AllNames.Contains(name, StringComparer.Ordinal));
 
     /// <summary>Last line of defence: whatever escapes a command is UNKNOWN with one line, never a stack trace.</summary>
     private static int Run(CommandInfo command, string[] args)
     {
+        // Every command answers --version (and -V: none of the originals gave it another meaning),
+        // unless it prints its original's own version line.
+        if (args is ["--version"] or ["-V"] && !CommandManual.PrintsOwnVersion(command.Name))
+        {
+            Console.WriteLine($"{command.Name} ({Self}) {Version}");
+            return 0;
+        }
         try
         {
             return command.Main(args);
@@ -65,12 +76,17 @@ public static class Program
     private static void PrintHelp()
     {
         Console.WriteLine($"""
-            {Self} {typeof(Program).Assembly.GetName().Version?.ToString(3)} - meta-checkers and check plugins for Mackerel, Nagios/Icinga and Sensu
+            {Self} {Version} - meta-checkers and check plugins for Mackerel, Nagios/Icinga and Sensu
 
             Usage: <command> [options] [-- inner command]      (via the links 'make install' creates)
                    {Self} <command> [options] [-- inner command]
-                   {Self} status | history | mute | unmute | doctor  (subcommands only, not linked)
+                   {Self} status | history | reset | forget | prune | mute | unmute | doctor
+                                                        (subcommands only, not linked)
                    {Self} --version | --list | --help
+
+            Installed layout: {Self} and the wrappers in PREFIX/bin (/usr/bin from the package); a link
+            for every command, plugins included, in PREFIX/lib/metacheck/bin, so a plugin never takes
+            over another package's command of the same name (Mackerel's check-tcp, say).
 
             Exit codes: 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN (also for usage errors).
             '<command> --help' describes a command.

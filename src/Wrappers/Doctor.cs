@@ -31,31 +31,52 @@ public static class Doctor
         });
     }
 
-    /// <summary>Each command name must resolve in PATH to this very binary.</summary>
+    /// <summary>
+    /// Every command must be a link to this binary in the plugin directory (PREFIX/lib/metacheck/bin);
+    /// the names installed beside the binary (the wrappers) must also resolve in PATH to it. A plugin
+    /// name that runs another package's program in PATH (Mackerel's check-tcp) is as intended.
+    /// </summary>
     private static void Links(IReadOnlyList<string> names, List<(Verdict, string)> findings)
     {
         var self = System.Environment.ProcessPath is { } p ? Path.GetFullPath(p) : null;
         findings.Add((Verdict.Info, $"metacheck {typeof(Doctor).Assembly.GetName().Version?.ToString(3)} at {self}"));
+        if (self is null) return;
+        var binDir = Path.GetDirectoryName(self)!;
+        var pluginDir = Path.GetFullPath(Path.Combine(binDir, "..", "lib", "metacheck", "bin"));
+
+        var unlinked = names.Where(n => !IsThisBinary(Path.Combine(pluginDir, n), self)).ToList();
+        findings.Add(unlinked.Count == 0
+            ? (Verdict.Ok, $"all {names.Count} commands are linked in {pluginDir}")
+            : (Verdict.Fix, $"not linked to this binary in {pluginDir}: {string.Join(", ", unlinked)}; run 'make install PREFIX=...' again or reinstall the package"));
+
+        var besideBinary = names.Where(n => File.Exists(Path.Combine(binDir, n))).ToList();
         var missing = new List<string>();
         var foreign = new List<string>();
+        var elsewhere = new List<string>();
         foreach (var name in names)
         {
-            try
+            string? found = null;
+            try { found = ExecutableResolver.Resolve(name, System.Environment.GetEnvironmentVariable("PATH")); }
+            catch (LaunchException) { }
+            bool ours = found is not null && IsThisBinary(found, self);
+            if (besideBinary.Contains(name))
             {
-                var found = ExecutableResolver.Resolve(name, System.Environment.GetEnvironmentVariable("PATH"));
-                if (self is not null && RealPath(found) != RealPath(self)) foreign.Add($"{name} ({found})");
+                if (found is null) missing.Add(name);
+                else if (!ours) foreign.Add($"{name} ({found})");
             }
-            catch (LaunchException)
-            {
-                missing.Add(name);
-            }
+            else if (found is not null && !ours) elsewhere.Add($"{name} ({found})");
         }
-        if (missing.Count == 0 && foreign.Count == 0) findings.Add((Verdict.Ok, $"all {names.Count} command names resolve in PATH to this binary"));
+        if (besideBinary.Count > 0 && missing.Count == 0 && foreign.Count == 0)
+            findings.Add((Verdict.Ok, $"{string.Join(", ", besideBinary)}: command names resolve in PATH to this binary"));
         if (missing.Count > 0)
-            findings.Add((Verdict.Fix, $"not in PATH: {string.Join(", ", missing)}; run 'make install PREFIX=...' or link them: ln -s metacheck <dir>/<name>"));
+            findings.Add((Verdict.Fix, $"not in PATH: {string.Join(", ", missing)}; run 'make install PREFIX=...' or add {binDir} to PATH"));
         if (foreign.Count > 0)
             findings.Add((Verdict.Warn, $"these names run another program first in PATH: {string.Join(", ", foreign)}"));
+        if (elsewhere.Count > 0)
+            findings.Add((Verdict.Info, $"in PATH these names are another package's; ours are in {pluginDir}: {string.Join(", ", elsewhere)}"));
     }
+
+    private static bool IsThisBinary(string path, string self) => File.Exists(path) && RealPath(path) == RealPath(self);
 
     private static string RealPath(string path) => new FileInfo(path).ResolveLinkTarget(returnFinalTarget: true)?.FullName ?? Path.GetFullPath(path);
 

@@ -73,6 +73,41 @@ public sealed class CommandLineTests : IDisposable
     }
 
     [Fact]
+    public void Make_install_puts_only_the_wrappers_beside_the_binary_and_every_command_in_the_plugin_directory()
+    {
+        // Plugin names in PREFIX/bin would take over other packages' commands (Mackerel's check-tcp, check-uptime).
+        var names = _box.Run("metacheck", "--list").Lines;
+        Directory.GetFileSystemEntries(Installed.PrefixBin).Select(Path.GetFileName)
+            .Should().BeEquivalentTo(["metacheck", "delay-checker", "interval-checker", "periodic-checker"]);
+        Directory.GetFileSystemEntries(Installed.BinDir).Select(Path.GetFileName).Should().BeEquivalentTo(names.Append("metacheck"));
+        foreach (var name in names.Append("metacheck"))
+            new FileInfo(Path.Combine(Installed.BinDir, name)).LinkTarget.Should().Be("../../../bin/metacheck", "a relative link survives DESTDIR");
+        _box.Run(Path.Combine(Installed.PrefixBin, "metacheck"), "check-uptime", "-c", "2000000000").Stdout.Should().StartWith("CRITICAL: uptime is less than");
+    }
+
+    [Fact]
+    public void Every_command_answers_version_and_V_with_its_name()
+    {
+        var version = _box.Run("metacheck", "--version").Stdout["metacheck ".Length..].TrimEnd('\n');
+        var help = _box.Run("metacheck", "--help").Stdout;
+        foreach (var name in _box.Run("metacheck", "--list").Lines)
+        {
+            if (name.Contains("errorbudget-calculator")) continue; // prints its original's own version line (its tests)
+            bool alias = !help.Contains($"\n  {name} ");
+            foreach (var flag in new[] { "--version", "-V" })
+            {
+                var r = _box.Run(name, flag);
+                r.Exit.Should().Be(0, $"{name} {flag}");
+                r.Stdout.Should().MatchRegex(alias ? $@"^[-a-z0-9]+ \(metacheck\) {version}\n$" : $@"^{name} \(metacheck\) {version}\n$", $"{name} {flag}");
+            }
+        }
+        foreach (var sub in new[] { "status", "history", "doctor" })
+            _box.Run("metacheck", sub, "--version").Stdout.Should().Be($"{sub} (metacheck) {version}\n");
+        _box.Run("delay-checker", "-c", "2", "--", "sh", "-c", "echo inner; exit 0", "--version").Stdout
+            .Should().Be("inner\n", "after the wrapper's options, --version belongs to the inner command");
+    }
+
+    [Fact]
     public void Every_listed_command_has_a_link_and_answers_help()
     {
         var names = _box.Run("metacheck", "--list").Lines;

@@ -29,6 +29,38 @@ public sealed class DoctorTests : IDisposable
     }
 
     [Fact]
+    public void Another_packages_command_of_the_same_name_first_in_PATH_is_as_intended()
+    {
+        // Mackerel's check-tcp in /usr/bin: the plugins live in the plugin directory so as not to take it over.
+        var other = _box.PathOf("otherbin");
+        Directory.CreateDirectory(other);
+        File.WriteAllText(Path.Combine(other, "check-tcp"), "#!/bin/sh\necho mackerel\n");
+        File.SetUnixFileMode(Path.Combine(other, "check-tcp"), (UnixFileMode)0x1ed);
+        _box.Env["PATH"] = $"{other}:{Installed.PrefixBin}:/usr/bin:/bin";
+        var r = _box.Run("metacheck", "doctor");
+        r.Exit.Should().Be(0, r.ToString());
+        r.Stdout.Should().Contain($"ok    all {_box.Run("metacheck", "--list").Lines.Length} commands are linked in {Installed.BinDir}\n")
+            .And.Contain("ok    delay-checker, interval-checker, periodic-checker: command names resolve in PATH to this binary\n")
+            .And.Contain($"info  in PATH these names are another package's; ours are in {Installed.BinDir}: check-tcp ({other}/check-tcp)\n");
+    }
+
+    [Fact]
+    public void A_command_missing_from_the_plugin_directory_is_something_to_fix()
+    {
+        var prefix = _box.PathOf("prefix");
+        var plugins = Path.Combine(prefix, "lib", "metacheck", "bin");
+        Directory.CreateDirectory(Path.Combine(prefix, "bin"));
+        Directory.CreateDirectory(plugins);
+        var binary = Path.Combine(prefix, "bin", "metacheck");
+        File.Copy(Path.Combine(Installed.PrefixBin, "metacheck"), binary);
+        File.CreateSymbolicLink(Path.Combine(plugins, "delay-checker"), "../../../bin/metacheck");
+        var r = _box.Run(binary, "doctor");
+        r.Exit.Should().Be(2, r.ToString());
+        r.Stdout.Should().Contain($"FIX   not linked to this binary in {plugins}: interval-checker, periodic-checker, check-uptime, ")
+            .And.Contain("; run 'make install PREFIX=...' again or reinstall the package\n");
+    }
+
+    [Fact]
     public void A_refused_state_directory_and_an_unreadable_store_are_something_to_fix()
     {
         var real = _box.PathOf("real");

@@ -17,6 +17,11 @@ public sealed class SamplesTests : IDisposable
 
     public void Dispose() => _box.Dispose();
 
+    /// <summary>The samples name the packaged paths; point them at the installation under test.</summary>
+    private static string Local(string text) => Regex.Replace(
+        text.Replace("/usr/lib/metacheck/bin/", Installed.BinDir + "/"),
+        @"/usr/bin/(?=(metacheck|delay-checker|interval-checker|periodic-checker)\b)", Installed.BinDir + "/");
+
     /// <summary>Our usage errors end with "(see &lt;command&gt; --help)", wherever in a chain they happen.</summary>
     private static void ShouldBeAValidRun(CmdResult r, string what)
     {
@@ -30,9 +35,12 @@ public sealed class SamplesTests : IDisposable
     {
         var sections = Toml.Sections(File.ReadAllText(Path.Combine(Samples, "mackerel-agent.conf")));
         sections.Should().Contain(s => s.Name.StartsWith("plugin.checks.")).And.Contain(s => s.Name.StartsWith("plugin.metrics."));
+        var plugins = _box.Run("metacheck", "--list").Lines.Except(["delay-checker", "interval-checker", "periodic-checker"]).ToList();
         foreach (var section in sections)
         {
-            var command = section.Arrays["command"];
+            section.Arrays["command"].Intersect(plugins).Should().BeEmpty(
+                $"[{section.Name}] calls our plugins by /usr/lib/metacheck/bin: by bare name an agent runs Mackerel's of the same name");
+            var command = section.Arrays["command"].Select(Local).ToList();
             var what = $"[{section.Name}] {string.Join(' ', command)}";
             File.Exists(Path.Combine(Installed.BinDir, command[0])).Should().BeTrue($"{what}: {command[0]} is installed");
             int agentTimeout = section.Integers.TryGetValue("timeout_seconds", out var t) ? t : 30;
@@ -72,8 +80,7 @@ public sealed class SamplesTests : IDisposable
         {
             var parts = service.Fields["check_command"].Split('!');
             commands.Should().ContainKey(parts[0]);
-            var line = commands[parts[0]].Replace("$USER1$", Installed.NagiosPlugins).Replace("$HOSTADDRESS$", "127.0.0.1")
-                .Replace("/usr/local/bin/", Installed.BinDir + "/");
+            var line = Local(commands[parts[0]]).Replace("$USER1$", Installed.NagiosPlugins).Replace("$HOSTADDRESS$", "127.0.0.1");
             for (int i = 1; i < parts.Length; i++) line = line.Replace($"$ARG{i}$", parts[i]);
             line.Should().NotContain("$", "every macro is resolved");
             ShouldBeAValidRun(_box.Shell(line), service.Fields["service_description"]);
@@ -88,7 +95,7 @@ public sealed class SamplesTests : IDisposable
         var command = spec.GetProperty("command").GetString()!;
         var wrapperTimeout = double.Parse(Regex.Match(command, @"--timeout (\d+)").Groups[1].Value);
         wrapperTimeout.Should().BeLessThan(spec.GetProperty("timeout").GetInt32());
-        ShouldBeAValidRun(_box.Shell(command), "sensu mysql-port");
+        ShouldBeAValidRun(_box.Shell(Local(command)), "sensu mysql-port");
     }
 
     [Fact]
@@ -98,7 +105,7 @@ public sealed class SamplesTests : IDisposable
         var fields = line.Split(' ', 7);
         fields[5].Should().Be("root");
         fields[..5].Should().OnlyContain(f => Regex.IsMatch(f, @"^[\d*/,-]+$"));
-        var r = _box.Shell(fields[6]);
+        var r = _box.Shell(Local(fields[6]));
         r.Exit.Should().Be(0, r.ToString());
         r.Stderr.Should().BeEmpty();
     }

@@ -9,10 +9,16 @@ public sealed record CmdResult(int Exit, string Stdout, string Stderr, TimeSpan 
     public override string ToString() => $"exit {Exit}\nstdout: {Stdout}\nstderr: {Stderr}";
 }
 
-/// <summary>The installed binary (`make test` installs it into build/test-prefix).</summary>
+/// <summary>
+/// The installed binary (`make test` installs it into build/test-prefix). <see cref="BinDir"/> is the
+/// plugin directory PREFIX/lib/metacheck/bin, which holds a link for every command and metacheck.
+/// </summary>
 public static class Installed
 {
     public static string BinDir { get; } = Find();
+
+    /// <summary>PREFIX/bin: the binary and the wrappers only.</summary>
+    public static string PrefixBin => Path.GetFullPath(Path.Combine(BinDir, "..", "..", "..", "bin"));
 
     public static string Dummy => Path.Combine(AppContext.BaseDirectory, "dummy");
 
@@ -33,7 +39,7 @@ public static class Installed
         {
             var root = AppContext.BaseDirectory;
             while (root is not null && !File.Exists(Path.Combine(root, "Makefile"))) root = Path.GetDirectoryName(root);
-            dir = root is null ? "" : Path.Combine(root, "build", "test-prefix", "bin");
+            dir = root is null ? "" : Path.Combine(root, "build", "test-prefix", "lib", "metacheck", "bin");
         }
         if (!File.Exists(Path.Combine(dir, "metacheck")))
             throw new InvalidOperationException($"no installed metacheck in '{dir}': run the tests with `make test`");
