@@ -712,17 +712,17 @@ public sealed partial class StateStore : IDisposable
 
     private static void Execute(SqliteConnection connection, string sql, SqliteTransaction? tx = null)
     {
-        using var cmd = connection.CreateCommand();
+        using var cmd = connection.CreateCommand(); // joins the connection's open transaction, if any
         cmd.CommandText = sql;
-        cmd.Transaction = tx;
+        if (tx is not null) cmd.Transaction = tx;
         cmd.ExecuteNonQuery();
     }
 
     private static T Scalar<T>(SqliteConnection connection, string sql, SqliteTransaction? tx = null)
     {
-        using var cmd = connection.CreateCommand();
+        using var cmd = connection.CreateCommand(); // joins the connection's open transaction, if any
         cmd.CommandText = sql;
-        cmd.Transaction = tx;
+        if (tx is not null) cmd.Transaction = tx;
         return (T)cmd.ExecuteScalar()!;
     }
 
