@@ -26,7 +26,7 @@ public static class DelayChecker
         var identifier = Opt.Text("--identifier", "Extra text in the state key, to keep apart runs of the same command.");
         var within = Opt.OptionalInt("--within",
             "Alert when -c of the last M runs failed, not only -c in a row (catches a check that fails every other run).", 1, 100_000);
-        var definition = Cli.Define(Name,
+        var definition = Cli.Define(Dialect.GetoptLongStrict, Name,
             "Run a check; report its failures only once they have happened -c times in a row.\n" +
             "Example: delay-checker -c 3 -- check-tcp -H db1 -p 3306",
             [count, identifier, within, .. common.All]);

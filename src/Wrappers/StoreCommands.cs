@@ -18,7 +18,7 @@ public static class StoreCommands
     {
         var stateDir = StateDirOption();
         var json = Opt.Flag("--json", "Print JSON instead of a table.");
-        var definition = Cli.Define("status", "List every check the wrappers have run, newest first.", stateDir, json);
+        var definition = Cli.Define(Dialect.GetoptLongStrict, "status", "List every check the wrappers have run, newest first.", stateDir, json);
         return Cli.Run(definition, args, parsed =>
         {
             using var store = OpenExisting(parsed.GetValue(stateDir), out var dir);
@@ -41,7 +41,7 @@ public static class StoreCommands
         var stateDir = StateDirOption();
         var json = Opt.Flag("--json", "Print JSON instead of text.");
         var limit = Opt.Int("--limit", "How many recent runs to show.", 20, 1, 100_000, "-n");
-        var definition = Cli.Define("history",
+        var definition = Cli.Define(Dialect.GetoptLongStrict, "history",
             "Show recent runs of the checks whose key starts with, or whose command contains, the given text.\n" +
             "Example: metacheck history check-tcp    metacheck history 3f2a9c1d", stateDir, json, limit);
         var query = new System.CommandLine.Argument<string[]>("key-or-command") { Arity = System.CommandLine.ArgumentArity.OneOrMore };

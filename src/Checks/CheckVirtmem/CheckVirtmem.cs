@@ -15,9 +15,9 @@ public static class CheckVirtmem
 
     public static int Main(string[] args, PluginContext context)
     {
-        var critical = Percent("--critical-pct", "CRITICAL when usage is above this percentage (default 95).", 95, "-c");
-        var warning = Percent("--warning-pct", "WARNING when usage is above this percentage (default 90).", 90, "-w");
-        var definition = Cli.Define(Name, "Alert when committed virtual memory (Committed_AS) nears the commit limit. Example: check-virtmem -w 90 -c 95", critical, warning);
+        var critical = Percent("--critical-pct", "CRITICAL when usage is above this percentage (default: 95).", 95, "-c");
+        var warning = Percent("--warning-pct", "WARNING when usage is above this percentage (default: 90).", 90, "-w");
+        var definition = Cli.Define(Dialect.GoFlags, Name, "Alert when committed virtual memory (Committed_AS) nears the commit limit. Example: check-virtmem -w 90 -c 95", critical, warning);
         return Plugin.Check(definition, args, context, parsed =>
         {
             var meminfo = MemInfo.Read(context.Paths);
