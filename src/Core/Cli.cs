@@ -108,6 +108,11 @@ public static class Cli
             Console.Error.WriteLine($"{definition.Name}: ignored {string.Join(", ", ignored)}");
             Console.Error.Flush();
         }
+        if (definition.Options.OfType<VersionOption>().FirstOrDefault() is { } version && result.GetValue(version))
+        {
+            Console.Out.WriteLine(VersionOption.Text(definition.Name));
+            return 0;
+        }
         return action(result);
     }
 }
@@ -149,10 +154,39 @@ public static class Opt
         {
             var text = r.Tokens.Count > 0 ? r.Tokens[0].Value : "";
             if (TryParseDuration(text, out var span) && span <= max) return span;
-            r.AddError($"{name} takes seconds (300, 2.5) or a duration (90s, 5m, 1h, 1d) up to {max.TotalDays:0} days, got '{Shorten(text)}'");
+            r.AddError($"{name} takes seconds (300, 2.5) or a duration (90s, 5m, 1h, 1d) up to {Limit(max)}, got '{Shorten(text)}'");
             return null;
         },
     };
+
+    /// <summary>A duration limit as a person states it: "60 s", "5 min", "1 h", "3650 days".</summary>
+    public static string Limit(TimeSpan max) => max switch
+    {
+        { TotalSeconds: < 120 } => $"{max.TotalSeconds.ToString(CultureInfo.InvariantCulture)} s",
+        { TotalMinutes: < 120 } when max.Seconds == 0 => $"{max.TotalMinutes.ToString(CultureInfo.InvariantCulture)} min",
+        { TotalHours: < 48 } when max.Minutes == 0 && max.Seconds == 0 => $"{max.TotalHours.ToString(CultureInfo.InvariantCulture)} h",
+        _ => $"{Math.Round(max.TotalDays, 1).ToString(CultureInfo.InvariantCulture)} days",
+    };
+
+    /// <summary>
+    /// A number as Go's strconv.ParseFloat reads it, for the options of the Go originals: `5`, `+5`, `.5`,
+    /// `1e0`, `inf`/`infinity`/`nan` in any case; no surrounding spaces, no thousands separators.
+    /// </summary>
+    public static bool TryParseGoFloat(string text, out double value)
+    {
+        value = 0;
+        if (text.Length == 0 || char.IsWhiteSpace(text[0]) || char.IsWhiteSpace(text[^1])) return false;
+        var unsigned = text[0] is '+' or '-' ? text[1..] : text;
+        int sign = text[0] == '-' ? -1 : 1;
+        switch (unsigned.ToLowerInvariant())
+        {
+            case "inf" or "infinity": value = sign * double.PositiveInfinity; return true;
+            case "nan": value = double.NaN; return true;
+        }
+        if (unsigned.Length == 0 || !(char.IsAsciiDigit(unsigned[0]) || unsigned[0] == '.')) return false;
+        return double.TryParse(text, NumberStyles.AllowLeadingSign | NumberStyles.AllowDecimalPoint | NumberStyles.AllowExponent,
+            CultureInfo.InvariantCulture, out value);
+    }
 
     public static bool TryParseDuration(string text, out TimeSpan span)
     {
@@ -195,7 +229,16 @@ public static class Opt
         return option;
     }
 
+    /// <summary>`--version` of the originals that had one: prints the version and exits 0 (see <see cref="Cli"/>).</summary>
+    public static VersionOption Version() => new();
+
     public static Option<bool> Flag(string name, string description, params string[] aliases) => new(name, aliases) { Description = description };
 
     public static string Shorten(string text) => text.Length <= 40 ? text : text[..37] + "...";
+}
+
+/// <summary>A `--version` flag: when given, the command prints "name (metacheck X.Y.Z)" and exits 0.</summary>
+public sealed class VersionOption() : Option<bool>("--version")
+{
+    public static string Text(string command) => $"{command} (metacheck {typeof(VersionOption).Assembly.GetName().Version?.ToString(3)})";
 }

@@ -282,7 +282,7 @@ public static class Grammar
             string? value = eq < 0 ? null : name[(eq + 1)..];
             if (eq >= 0) name = name[..eq];
             var spec = specs.FirstOrDefault(s => s.Names.Contains(name, StringComparer.Ordinal))
-                ?? throw new UsageException($"unknown option '-{Opt.Shorten(name)}'");
+                ?? throw new UsageException($"unknown option {Quote(token)}");
             if (spec.IsHelp)
             {
                 result.Help = true;
@@ -292,12 +292,12 @@ public static class Grammar
             {
                 if (value is null || GoTrue.Contains(value)) Set(result, spec, "true");
                 else if (GoFalse.Contains(value)) Set(result, spec, "false");
-                else throw new UsageException($"option '{spec.Shown}' takes true or false (1, t, 0, f...), got '{Opt.Shorten(value)}'");
+                else throw new UsageException($"option '-{name}' takes true or false (1, t, 0, f...), got '{Opt.Shorten(value)}'");
                 continue;
             }
             if (value is null)
             {
-                if (i + 1 >= args.Count) throw new UsageException($"option '{spec.Shown}' needs a value");
+                if (i + 1 >= args.Count) throw new UsageException($"option '-{name}' needs a value");
                 value = args[++i];
             }
             Set(result, spec, value);

@@ -386,10 +386,9 @@ public static class CheckTcp
         CustomParser = r =>
         {
             var text = r.Tokens.Count > 0 ? r.Tokens[0].Value : "";
-            if (double.TryParse(text, NumberStyles.AllowDecimalPoint | NumberStyles.AllowLeadingWhite | NumberStyles.AllowTrailingWhite,
-                    CultureInfo.InvariantCulture, out var value) && double.IsFinite(value) && value <= 1e6)
+            if (Opt.TryParseGoFloat(text, out var value) && value is >= 0 and <= 1e6)
                 return value;
-            r.AddError($"{name} takes a number of seconds from 0 to 1000000 (10, 0.5), got '{Opt.Shorten(text)}'");
+            r.AddError($"{name} takes a number of seconds from 0 to 1000000 (10, 0.5, 1e0), got '{Opt.Shorten(text)}'");
             return null;
         },
     };

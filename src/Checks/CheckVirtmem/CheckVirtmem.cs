@@ -49,8 +49,9 @@ public static class CheckVirtmem
         CustomParser = r =>
         {
             var text = r.Tokens.Count > 0 ? r.Tokens[0].Value : "";
-            if (double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out var v) && double.IsFinite(v)) return v;
-            r.AddError($"{name} takes a percentage (a number), got '{Opt.Shorten(text)}'");
+            // As the original's float64 option: `inf` is a threshold never crossed; NaN would silently never alert.
+            if (Opt.TryParseGoFloat(text, out var v) && !double.IsNaN(v)) return v;
+            r.AddError($"{name} takes a percentage (90, 92.5, 1e2, or inf for never), got '{Opt.Shorten(text)}'");
             return defaultValue;
         },
     };

@@ -106,7 +106,7 @@ public static class MackerelErrorbudgetCalculator
     private static double Number(string? text, string option, double fallback, double min, double max)
     {
         if (text is null) return fallback;
-        if (!double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out var value) || !double.IsFinite(value))
+        if (!Opt.TryParseGoFloat(text, out var value) || !double.IsFinite(value))
             throw new UsageException($"{option} takes a number, got '{Opt.Shorten(text)}'");
         if (value < min || value > max)
             throw new UsageException($"{option} must be between {min.ToString(CultureInfo.InvariantCulture)} and {max.ToString(CultureInfo.InvariantCulture)}, got {text}");
