@@ -76,7 +76,7 @@ public static class HelpText
     {
         if (!string.IsNullOrEmpty(option.HelpName)) return option.HelpName;
         var type = Nullable.GetUnderlyingType(option.ValueType) ?? option.ValueType;
-        if (type == typeof(int) || type == typeof(long)) return "number";
+        if (type == typeof(int) || type == typeof(long) || type == typeof(double)) return "number";
         var longest = option.Aliases.Prepend(option.Name).OrderByDescending(n => n.Length).First();
         return longest.TrimStart('-');
     }
@@ -85,7 +85,7 @@ public static class HelpText
     {
         if (option is HelpOption) return "Show this help and exit 0.";
         var description = option.Description ?? "";
-        if (description.Contains("(default", StringComparison.Ordinal) || !option.HasDefaultValue) return description;
+        if (description.Contains("default", StringComparison.OrdinalIgnoreCase) || !option.HasDefaultValue) return description;
         var shown = option.GetDefaultValue() switch
         {
             null or false => null,

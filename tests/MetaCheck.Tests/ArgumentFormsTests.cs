@@ -48,6 +48,17 @@ public sealed class ArgumentFormsTests : IDisposable
         { "linux-6.18", "mackerel-plugin-linux-virt-mem", ["stop", "-metric-key-prefix", "vm"], 0, DefaultVmLines, "mackerel-plugin-linux-virt-mem: ignored 'stop', '-metric-key-prefix', 'vm'\n" },
         { "linux-6.18", "mackerel-plugin-linux-virt-mem", ["-metric"], 3, "UNKNOWN: mackerel-plugin-linux-virt-mem: unknown option '-metric' (see mackerel-plugin-linux-virt-mem --help)\n", "" },
         { "linux-6.18", "mackerel-plugin-sslhandshake-time", ["-x"], 3, "UNKNOWN: mackerel-plugin-sslhandshake-time: unknown option '-x' (see mackerel-plugin-sslhandshake-time --help)\n", "" },
+        { "linux-6.18", "mackerel-plugin-sslhandshake-time", ["--bogus", "https://x/"], 3, "UNKNOWN: mackerel-plugin-sslhandshake-time: unknown option '--bogus' (see mackerel-plugin-sslhandshake-time --help)\n", "" },
+        // More Getopt::Long: a prefix and a repeat; the script went on after --bogus
+        { "linux-6.18", "check-crt-expiration", ["--f=/nonexistent/x.pem", "-w", "1", "-w", "2", "--bogus"], 3, "UNKNOWN: check-crt-expiration: cannot read /nonexistent/x.pem: no such file\n", "check-crt-expiration: ignored unknown option '--bogus'\n" },
+        { "linux-6.18", "mackerel-plugin-linux-lite", ["junk"], 0, "linux-lite.memory.avail\t25729744896\t*", "mackerel-plugin-linux-lite: ignored 'junk'\n" },
+        { "linux-6.18", "mackerel-plugin-linux-meminfo", ["--junk"], 0, "meminfo.usage.MemTotal\t25276510208\t*", "mackerel-plugin-linux-meminfo: ignored unknown option '--junk'\n" },
+        // More go-flags: options the originals accepted, attached values, junk before an option
+        { "linux-6.18", "mackerel-plugin-dns-lookup", ["--verbose", "--debug", "--version", "-dexample.com"], 0, "mackerel-plugin-dns-lookup (metacheck *)\n", "" },
+        { "linux-6.18", "mackerel-low-usage-police", ["--version", "-r", "app"], 3, "UNKNOWN: mackerel-low-usage-police: --service is required, e.g. -s web (see mackerel-low-usage-police --help)\n", "" },
+        { "linux-6.18", "check-mysql-backup", ["junk", "--dir=/nonexistent", "-w26h", "-c", "50h", "-c", "51h"], 3, "UNKNOWN: check-mysql-backup: cannot read the backup directory /nonexistent: no such directory\n", "check-mysql-backup: ignored 'junk'\n" },
+        { "linux-6.18", "mackerel-plugin-axslog-light", ["--logfile=/nonexistent/a.log", "--key-prefix", "x", "--", "y"], 3, "UNKNOWN: mackerel-plugin-axslog-light: cannot read /nonexistent/a.log: no such file\n", "mackerel-plugin-axslog-light: ignored 'y'\n" },
+        { "linux-6.18", "check-tcp", ["-p", "1", "-x"], 3, "UNKNOWN: check-tcp: unknown option '-x' (see check-tcp --help)\n", "" },
         { "linux-6.18", "mackerel-plugin-sslhandshake-time", ["-prefix", "p"], 3, "UNKNOWN: mackerel-plugin-sslhandshake-time: give the URL to time, e.g. https://www.example.com/ (see mackerel-plugin-sslhandshake-time --help)\n", "" },
     };
 

@@ -30,7 +30,7 @@ public static class CheckMysqlBackup
         var critical = Opt.Duration("--critical", "CRITICAL when the newest backup is older than this (default: 50h).", TimeSpan.FromDays(3650), "-c");
         var minSize = new Option<long>("--min-size")
         {
-            Description = "CRITICAL when the newest backup is smaller (bytes, or with k/M/G; default 1: empty is CRITICAL). --dir only.",
+            Description = "CRITICAL when the newest backup is smaller (bytes, or with k/M/G; 1 makes an empty file CRITICAL). --dir only.",
             DefaultValueFactory = _ => 1,
             CustomParser = r => ParseSize(r.Tokens.Count > 0 ? r.Tokens[0].Value : "", r.AddError),
         };
