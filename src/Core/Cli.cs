@@ -7,42 +7,39 @@ namespace MetaCheck.Core;
 /// <summary>A bad option or value: reported as one UNKNOWN line on stdout, exit 3.</summary>
 public sealed class UsageException(string message) : Exception(message);
 
+/// <summary>A command definition that knows which parser its original used.</summary>
+public sealed class CliCommand(string name, string description, Dialect dialect) : Command(name, description)
+{
+    public Dialect Dialect { get; } = dialect;
+}
+
 /// <summary>
-/// System.CommandLine glue shared by every command: getopt-style spellings the Perl originals accepted,
-/// exit code 3 (never 1) for usage errors, and help on --help.
+/// The glue every command shares: its original's parsing front-end (<see cref="Grammar"/>) in front of
+/// System.CommandLine, which validates the values; exit code 3 (never 1) for usage errors; help on --help.
 /// </summary>
 public static class Cli
 {
     private static readonly ParserConfiguration Parser = new() { EnablePosixBundling = false, ResponseFileTokenReplacer = null };
 
-    public static Command Define(string name, string description, params Option[] options)
+    public static CliCommand Define(Dialect dialect, string name, string description, params Option[] options)
     {
-        var command = new Command(name, description);
+        var command = new CliCommand(name, description, dialect);
         foreach (var option in options) command.Options.Add(option);
         command.Options.Add(new HelpOption());
         return command;
     }
 
-    /// <summary>For commands without an inner command: every token is an option or its value.</summary>
-    public static int Run(Command definition, string[] args, Func<ParseResult, int> action)
+    /// <summary>For commands without an inner command. Operands go to the command's declared arguments.</summary>
+    public static int Run(CliCommand definition, string[] args, Func<ParseResult, int> action)
     {
         try
         {
-            var tokens = new List<string>(args.Length);
-            for (int i = 0; i < args.Length; i++)
-            {
-                var (token, option, inlineValue) = Normalize(args[i], definition);
-                if (option is not null && inlineValue && token.EndsWith('='))
-                {
-                    // `-metric-key-prefix=` means "empty", as in Go's flag package; the parser would call it missing.
-                    tokens.Add(token[..^1]);
-                    tokens.Add("");
-                    continue;
-                }
-                tokens.Add(token);
-                if (option is not null && !inlineValue && !IsFlag(option) && i + 1 < args.Length) tokens.Add(args[++i]);
-            }
-            return Invoke(definition, tokens, action);
+            var grammar = Grammar.Parse(definition.Dialect, definition.Options, args);
+            if (grammar.Help) return HelpText.Write(definition, wrapper: false);
+            int room = definition.Arguments.Sum(a => Math.Min(a.Arity.MaximumNumberOfValues, 10_000));
+            var operands = grammar.Operands.Take(room).ToList();
+            var ignored = grammar.Ignored.Concat(grammar.Operands.Skip(room).Select(o => $"'{Opt.Shorten(o)}'")).ToList();
+            return Invoke(definition, Tokens(grammar, operands), ignored, action);
         }
         catch (UsageException e)
         {
@@ -51,31 +48,18 @@ public static class Cli
     }
 
     /// <summary>
-    /// For wrappers: our options come first; the inner command starts after `--`, or at the first token
-    /// that is neither an option nor an option's value (so `delay-checker -c 3 check-tcp -H x` works).
+    /// For wrappers: a token before `--` that names one of our options is ours wherever it stands
+    /// (Getopt::Long permutes); every other token, and everything after `--`, is the inner command, in order.
     /// </summary>
-    public static int RunWrapper(Command definition, string[] args, Func<ParseResult, string[], int> action)
+    public static int RunWrapper(CliCommand definition, string[] args, Func<ParseResult, string[], int> action)
     {
-        // Declared for --help only ("Usage: delay-checker [<command>...] [options]"): the
-        // inner command is split off before parsing, so anything that lands here is a stray option.
-        var shown = new Argument<string[]>("command") { Arity = ArgumentArity.ZeroOrMore, Description = "The check to run and its arguments, after -- (the wrapper's options come first)." };
-        definition.Arguments.Add(shown);
         try
         {
-            var tokens = new List<string>();
-            string[] inner = [];
-            for (int i = 0; i < args.Length; i++)
+            var grammar = Grammar.Parse(definition.Dialect, definition.Options, args, wrapper: true);
+            if (grammar.Help) return HelpText.Write(definition, wrapper: true);
+            string[] inner = [.. grammar.Operands];
+            return Invoke(definition, Tokens(grammar, []), grammar.Ignored, result =>
             {
-                if (args[i] == "--") { inner = args[(i + 1)..]; break; }
-                if (!IsOptionLike(args[i])) { inner = args[i..]; break; }
-                var (token, option, inlineValue) = Normalize(args[i], definition);
-                tokens.Add(token);
-                if (option is not null && !inlineValue && !IsFlag(option) && i + 1 < args.Length) tokens.Add(args[++i]);
-            }
-            return Invoke(definition, tokens, result =>
-            {
-                if (result.GetValue(shown) is { Length: > 0 } stray)
-                    throw new UsageException($"unrecognized option '{Opt.Shorten(stray[0])}'");
                 if (inner.Length == 0)
                     throw new UsageException($"no command to run; usage: {definition.Name} [options] -- command [args...]");
                 return action(result, inner);
@@ -94,56 +78,43 @@ public static class Cli
         return (int)Status.Unknown;
     }
 
-    private static int Invoke(Command definition, IReadOnlyList<string> tokens, Func<ParseResult, int> action)
+    /// <summary>
+    /// The front-end's verdict in a form System.CommandLine cannot misread: `name=value` (a value that
+    /// looks like an option stays a value), `name ""` for an empty value, operands after `--`.
+    /// </summary>
+    private static List<string> Tokens(GrammarResult grammar, IReadOnlyList<string> operands)
+    {
+        var tokens = new List<string>();
+        foreach (var (option, value) in grammar.Values)
+        {
+            if (value.Length == 0) tokens.AddRange([option.Name, ""]);
+            else tokens.Add($"{option.Name}={value}");
+        }
+        if (operands.Count > 0)
+        {
+            tokens.Add("--");
+            tokens.AddRange(operands);
+        }
+        return tokens;
+    }
+
+    private static int Invoke(Command definition, IReadOnlyList<string> tokens, IReadOnlyList<string> ignored, Func<ParseResult, int> action)
     {
         var result = definition.Parse(tokens, Parser);
-        if (result.Action is HelpAction) return result.Invoke();
         if (result.Errors.Count > 0) throw new UsageException(result.Errors[0].Message.TrimEnd('.'));
+        if (ignored.Count > 0)
+        {
+            // The original ignored these too; say so once, so that a typo does not pass unnoticed.
+            Console.Error.WriteLine($"{definition.Name}: ignored {string.Join(", ", ignored)}");
+            Console.Error.Flush();
+        }
+        if (definition.Options.OfType<VersionOption>().FirstOrDefault() is { } version && result.GetValue(version))
+        {
+            Console.Out.WriteLine(VersionOption.Text(definition.Name));
+            return 0;
+        }
         return action(result);
     }
-
-    private static bool IsOptionLike(string token) =>
-        token.Length > 1 && token[0] == '-' && !char.IsAsciiDigit(token[1]) && token[1] != '.';
-
-    private static bool IsFlag(Option option) => option.ValueType == typeof(bool);
-
-    /// <summary>
-    /// Getopt::Long spellings → ours: `--c 3` = `-c 3`, `-identifier x` = `--identifier x`, and any
-    /// unique prefix of a long name (`--int 5` = `--interval 5`). An ambiguous prefix is an error.
-    /// </summary>
-    private static (string Token, Option? Option, bool InlineValue) Normalize(string token, Command definition)
-    {
-        if (!IsOptionLike(token)) return (token, null, false);
-        bool doubleDash = token.StartsWith("--", StringComparison.Ordinal);
-        var body = token[(doubleDash ? 2 : 1)..];
-        int eq = body.IndexOf('=');
-        var name = eq < 0 ? body : body[..eq];
-        var rest = eq < 0 ? "" : body[eq..];
-        bool inline = eq >= 0;
-        if (name.Length == 0) return (token, null, false);
-
-        if (name.Length == 1)
-        {
-            var shortOption = Find(definition, "-" + name);
-            return shortOption is null ? (token, null, false) : ("-" + name + rest, shortOption, inline);
-        }
-        if (Find(definition, "--" + name) is { } exact) return ("--" + name + rest, exact, inline);
-        if (Find(definition, "-" + name) is { } exactShort) return ("-" + name + rest, exactShort, inline);
-
-        var candidates = definition.Options
-            .SelectMany(o => AllNames(o).Where(n => n.StartsWith("--" + name, StringComparison.Ordinal)).Select(n => (Name: n, Option: o)))
-            .ToList();
-        var distinct = candidates.Select(c => c.Option).Distinct().ToList();
-        if (distinct.Count == 1) return (candidates[0].Name + rest, distinct[0], inline);
-        if (distinct.Count > 1)
-            throw new UsageException($"option {token} is ambiguous ({string.Join(", ", candidates.Select(c => c.Name))})");
-        return (token, null, false);
-    }
-
-    private static IEnumerable<string> AllNames(Option option) => option.Aliases.Prepend(option.Name);
-
-    private static Option? Find(Command definition, string name) =>
-        definition.Options.FirstOrDefault(o => AllNames(o).Contains(name, StringComparer.Ordinal));
 }
 
 /// <summary>Typed options with one clear message per bad value.</summary>
@@ -183,10 +154,39 @@ public static class Opt
         {
             var text = r.Tokens.Count > 0 ? r.Tokens[0].Value : "";
             if (TryParseDuration(text, out var span) && span <= max) return span;
-            r.AddError($"{name} takes seconds (300, 2.5) or a duration (90s, 5m, 1h, 1d) up to {max.TotalDays:0} days, got '{Shorten(text)}'");
+            r.AddError($"{name} takes seconds (300, 2.5) or a duration (90s, 5m, 1h, 1d) up to {Limit(max)}, got '{Shorten(text)}'");
             return null;
         },
     };
+
+    /// <summary>A duration limit as a person states it: "60 s", "5 min", "1 h", "3650 days".</summary>
+    public static string Limit(TimeSpan max) => max switch
+    {
+        { TotalSeconds: < 120 } => $"{max.TotalSeconds.ToString(CultureInfo.InvariantCulture)} s",
+        { TotalMinutes: < 120 } when max.Seconds == 0 => $"{max.TotalMinutes.ToString(CultureInfo.InvariantCulture)} min",
+        { TotalHours: < 48 } when max.Minutes == 0 && max.Seconds == 0 => $"{max.TotalHours.ToString(CultureInfo.InvariantCulture)} h",
+        _ => $"{Math.Round(max.TotalDays, 1).ToString(CultureInfo.InvariantCulture)} days",
+    };
+
+    /// <summary>
+    /// A number as Go's strconv.ParseFloat reads it, for the options of the Go originals: `5`, `+5`, `.5`,
+    /// `1e0`, `inf`/`infinity`/`nan` in any case; no surrounding spaces, no thousands separators.
+    /// </summary>
+    public static bool TryParseGoFloat(string text, out double value)
+    {
+        value = 0;
+        if (text.Length == 0 || char.IsWhiteSpace(text[0]) || char.IsWhiteSpace(text[^1])) return false;
+        var unsigned = text[0] is '+' or '-' ? text[1..] : text;
+        int sign = text[0] == '-' ? -1 : 1;
+        switch (unsigned.ToLowerInvariant())
+        {
+            case "inf" or "infinity": value = sign * double.PositiveInfinity; return true;
+            case "nan": value = double.NaN; return true;
+        }
+        if (unsigned.Length == 0 || !(char.IsAsciiDigit(unsigned[0]) || unsigned[0] == '.')) return false;
+        return double.TryParse(text, NumberStyles.AllowLeadingSign | NumberStyles.AllowDecimalPoint | NumberStyles.AllowExponent,
+            CultureInfo.InvariantCulture, out value);
+    }
 
     public static bool TryParseDuration(string text, out TimeSpan span)
     {
@@ -229,7 +229,16 @@ public static class Opt
         return option;
     }
 
+    /// <summary>`--version` of the originals that had one: prints the version and exits 0 (see <see cref="Cli"/>).</summary>
+    public static VersionOption Version() => new();
+
     public static Option<bool> Flag(string name, string description, params string[] aliases) => new(name, aliases) { Description = description };
 
     public static string Shorten(string text) => text.Length <= 40 ? text : text[..37] + "...";
+}
+
+/// <summary>A `--version` flag: when given, the command prints "name (metacheck X.Y.Z)" and exits 0.</summary>
+public sealed class VersionOption() : Option<bool>("--version")
+{
+    public static string Text(string command) => $"{command} (metacheck {typeof(VersionOption).Assembly.GetName().Version?.ToString(3)})";
 }

@@ -39,9 +39,9 @@ public static class DelayChecker
         var within = Opt.OptionalInt("--within",
             "Alert when -c of the last M runs failed, not only -c in a row (catches a check that fails every other run).", 1, 100_000);
         var recover = Opt.Int("--recover",
-            "Once alerting, keep reporting the alert until this many runs in a row succeed (hysteresis against flapping). Default 1: the first success closes it.",
+            "Once alerting, keep reporting the alert until this many runs in a row succeed (hysteresis against flapping). The first success closes it (default: 1).",
             1, 1, 1_000_000);
-        var definition = Cli.Define(Name,
+        var definition = Cli.Define(Dialect.GetoptLongStrict, Name,
             "Run a check; report its failures only once they have happened -c times in a row.\n" +
             "Example: delay-checker -c 3 -- check-tcp -H db1 -p 3306",
             [count, identifier, within, recover, .. common.All]);

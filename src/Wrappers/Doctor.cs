@@ -17,7 +17,7 @@ public static class Doctor
     public static int Main(string[] args, IReadOnlyList<string> commandNames)
     {
         var stateDir = Opt.Text("--state-dir", "Check this store directory instead of the one the wrappers would choose.");
-        var definition = Cli.Define(Name, "Check the installation: command links, state directory and store, free disk, agent environment.", stateDir);
+        var definition = Cli.Define(Dialect.GetoptLongStrict, Name, "Check the installation: command links, state directory and store, free disk, agent environment.", stateDir);
         return Cli.Run(definition, args, parsed =>
         {
             var findings = new List<(Verdict, string)>();

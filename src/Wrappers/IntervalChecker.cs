@@ -32,11 +32,11 @@ public static class IntervalChecker
     public static int Main(string[] args, WrapperEnvironment env)
     {
         var common = new CommonOptions();
-        var interval = Opt.Duration("--interval", "Replay the last result until it is this old (seconds, or 90s/5m/1h/1d). Default 1.",
+        var interval = Opt.Duration("--interval", "Replay the last result until it is this old (seconds, or 90s/5m/1h/1d) (default: 1).",
             TimeSpan.FromDays(366));
         var identifier = Opt.Text("--identifier", "Extra text in the state key, to keep apart runs of the same command.");
         var cacheFailures = Opt.Flag("--cache-failures", "Replay failures too (by default only successes are replayed).");
-        var definition = Cli.Define(Name,
+        var definition = Cli.Define(Dialect.GetoptLongStrict, Name,
             "Run a check at most once per --interval; in between, replay its last result.\n" +
             "Runs that arrive while another runs the check wait for its result (at most --timeout).\n" +
             "Example: interval-checker --interval 300 -- check-ssl-validate -H example.com",

@@ -18,7 +18,7 @@ public static class MuteCommands
         var stateDir = StoreCommands.StateDirOption();
         var duration = Opt.Duration("--for", "How long (required): seconds, or 90s, 30m, 2h, 1d.", LongestMute);
         var reason = Opt.Text("--reason", "Why; shown in every muted report and by 'metacheck status'.");
-        var definition = Cli.Define("mute",
+        var definition = Cli.Define(Dialect.GetoptLongStrict, "mute",
             "Report the checks' failures as OK until --for has passed; they still run and are recorded.\n" +
             "Name checks by id prefix or part of their command (as in 'metacheck history'); none: every check of the store, new ones too.\n" +
             "Example: metacheck mute --for 30m --reason 'deploy web'    metacheck mute 'check-tcp -H db1' --for 2h",
@@ -48,7 +48,7 @@ public static class MuteCommands
     public static int Unmute(string[] args)
     {
         var stateDir = StoreCommands.StateDirOption();
-        var definition = Cli.Define("unmute",
+        var definition = Cli.Define(Dialect.GetoptLongStrict, "unmute",
             "Lift the mutes of the named checks, or every mute when none is named.\nExample: metacheck unmute    metacheck unmute check-tcp",
             stateDir);
         var checks = CheckArgument();

@@ -24,7 +24,7 @@ public static class StoreCommands
         var stateDir = StateDirOption();
         var json = Opt.Flag("--json", "Print JSON instead of a table.");
         var failing = Opt.Flag("--failing", "Only checks whose last result was not OK or whose failure streak is running.");
-        var definition = Cli.Define("status", "List every check the wrappers have run, newest first.", stateDir, json, failing);
+        var definition = Cli.Define(Dialect.GetoptLongStrict, "status", "List every check the wrappers have run, newest first.", stateDir, json, failing);
         return Cli.Run(definition, args, parsed =>
         {
             using var store = OpenForReading(parsed.GetValue(stateDir), out var dir);
@@ -61,7 +61,7 @@ public static class StoreCommands
         var json = Opt.Flag("--json", "Print JSON instead of text.");
         var limit = Opt.Int("--limit", "How many recent runs to show.", 20, 1, 100_000, "-n");
         var since = Opt.Duration("--since", "Only runs started this long ago or less (seconds, or 90s/5m/1h/1d).", TimeSpan.FromDays(36500));
-        var definition = Cli.Define("history",
+        var definition = Cli.Define(Dialect.GetoptLongStrict, "history",
             "Show recent runs of the checks whose id starts with, whose --identifier is, or whose command contains the given text.\n" +
             "Example: metacheck history check-tcp    metacheck history 3f2a9c1d    metacheck history db1-port", stateDir, json, limit, since);
         var query = CheckArgument();
@@ -121,7 +121,7 @@ public static class StoreCommands
     {
         var stateDir = StateDirOption();
         var olderThan = Opt.Duration("--older-than", "Drop the checks whose last run is older than this (90d, 12h, seconds). Required.", TimeSpan.FromDays(36500));
-        var definition = Cli.Define("prune", "Drop every check (and its runs) not run for --older-than.", stateDir, olderThan);
+        var definition = Cli.Define(Dialect.GetoptLongStrict, "prune", "Drop every check (and its runs) not run for --older-than.", stateDir, olderThan);
         return Cli.Run(definition, args, parsed =>
         {
             var age = parsed.GetValue(olderThan) ?? throw new UsageException("--older-than is required, e.g. --older-than 30d");
@@ -136,7 +136,7 @@ public static class StoreCommands
     private static int ChangeOne(string[] args, string name, string description, Func<StateStore, CheckSummary, string> change)
     {
         var stateDir = StateDirOption();
-        var definition = Cli.Define(name, description + "\nCHECK: an id (prefix), an --identifier, or part of the command, as in 'metacheck status'.", stateDir);
+        var definition = Cli.Define(Dialect.GetoptLongStrict, name, description + "\nCHECK: an id (prefix), an --identifier, or part of the command, as in 'metacheck status'.", stateDir);
         var query = CheckArgument();
         definition.Arguments.Add(query);
         return Cli.Run(definition, args, parsed =>

@@ -23,15 +23,15 @@ public sealed record WrapperEnvironment(
 public sealed class CommonOptions
 {
     public readonly Option<TimeSpan?> Timeout = Opt.Duration("--timeout",
-        "Kill the inner command (and its children) after this many seconds and report --timeout-status. Default: no limit.",
+        "Kill the inner command (and its children) after this many seconds and report --timeout-status (default: no limit).",
         TimeSpan.FromDays(1));
     public readonly Option<Status> TimeoutStatus = Opt.StatusOption("--timeout-status",
         "Status reported when --timeout fires.", Status.Unknown);
     public readonly Option<string?> StateDir = Opt.Text("--state-dir",
-        $"Directory of the run-history store. Default: ${StateDirectory.EnvVar}, $MACKEREL_PLUGIN_WORKDIR/metacheck/<uid>, /var/lib/metacheck (root) or ~/.local/state/metacheck.");
+        $"Directory of the run-history store (default: ${StateDirectory.EnvVar}, $MACKEREL_PLUGIN_WORKDIR/metacheck/<uid>, /var/lib/metacheck (root) or ~/.local/state/metacheck).");
     public readonly Option<Status?> NoHistory = new("--no-history")
     {
-        Description = "Status to report when the run-history store cannot be used (e.g. UNKNOWN). Default: the check's own result, with a line saying history is off.",
+        Description = "Status to report when the run-history store cannot be used (e.g. UNKNOWN). (default: the check's own result, with a line saying history is off).",
         HelpName = "OK|WARNING|CRITICAL|UNKNOWN",
         CustomParser = r =>
         {
@@ -42,7 +42,7 @@ public sealed class CommonOptions
         },
     };
     public readonly Option<int?> KeepRuns = Opt.OptionalInt("--keep-runs",
-        $"Runs kept per check in the history (default {StateStore.DefaultKeepRuns}, or $METACHECK_KEEP_RUNS).", 1, 10_000_000);
+        $"Runs kept per check in the history (default: {StateStore.DefaultKeepRuns}, or $METACHECK_KEEP_RUNS).", 1, 10_000_000);
 
     public Option[] All => [Timeout, TimeoutStatus, StateDir, KeepRuns, NoHistory];
 }

@@ -31,7 +31,7 @@ public static class AxslogLight
         var requestKey = new Option<string>("--request-time-key") { Description = "LTSV key of the total request time.", DefaultValueFactory = _ => "request_time" };
         var upstreamKey = new Option<string>("--upstream-time-key") { Description = "LTSV key of the upstream time.", DefaultValueFactory = _ => "upstream_response_time" };
         var filter = new Option<string>("--filter") { Description = "Only lines containing this text are used.", DefaultValueFactory = _ => "" };
-        var definition = Cli.Define(Name,
+        var definition = Cli.Define(Dialect.GoFlags, Name,
             "Latency of nginx itself (request_time - upstream_response_time) in LTSV logs: average and 99/95/90 percentiles of the new lines. " +
             "Example: mackerel-plugin-axslog-light --logfile /var/log/nginx/access.log --key-prefix web",
             logfile, prefix, requestKey, upstreamKey, filter);

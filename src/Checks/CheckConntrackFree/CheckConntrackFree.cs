@@ -15,7 +15,7 @@ public static class CheckConntrackFree
     {
         var warning = Opt.OptionalInt("-w", "WARNING when fewer than this many conntrack slots are free.", 0, int.MaxValue, "--warning");
         var critical = Opt.OptionalInt("-c", "CRITICAL when fewer than this many conntrack slots are free.", 0, int.MaxValue, "--critical");
-        var definition = Cli.Define(Name, "Alert when the netfilter connection-tracking table is nearly full. Example: check-conntrack-free -w 10000 -c 1000",
+        var definition = Cli.Define(Dialect.GetoptLong, Name, "Alert when the netfilter connection-tracking table is nearly full. Example: check-conntrack-free -w 10000 -c 1000",
             warning, critical);
         return Plugin.Check(definition, args, context, parsed =>
         {

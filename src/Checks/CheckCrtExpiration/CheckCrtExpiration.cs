@@ -19,7 +19,7 @@ public static class CheckCrtExpiration
         var warning = Opt.Int("-w", "WARNING when fewer than this many whole days are left.", 7, -36500, 36500, "--warning");
         var critical = Opt.Int("-c", "CRITICAL when fewer than this many whole days are left.", 5, -36500, 36500, "--critical");
         var file = Opt.Text("-f", "Certificate file, PEM or DER. In a PEM chain the first certificate (the leaf) is checked.", "--file");
-        var definition = Cli.Define(Name,
+        var definition = Cli.Define(Dialect.GetoptLong, Name,
             "Alert when a certificate file is about to expire. Example: check-crt-expiration -w 14 -c 7 -f /etc/ssl/certs/site.pem",
             warning, critical, file);
         return Plugin.Check(definition, args, context, parsed =>

@@ -40,7 +40,7 @@ public static class CheckDdosUdp
         var noPortsC = Opt.OptionalInt("--noports-critical", "CRITICAL when datagrams to closed ports exceed this many per second.", 0, max);
         var inW = Opt.OptionalInt("--datagrams-warning", "WARNING when delivered datagrams (InDatagrams) exceed this many per second.", 0, max);
         var inC = Opt.OptionalInt("--datagrams-critical", "CRITICAL when delivered datagrams exceed this many per second.", 0, max);
-        var definition = Cli.Define(Name,
+        var definition = Cli.Define(Dialect.GoFlags, Name,
             "Alert on UDP receive errors, buffer drops and floods (per-second rates between runs). Example: check-ddos-udp -w 10 -c 100",
             warning, critical, noPortsW, noPortsC, inW, inC);
         return Plugin.Check(definition, args, context, parsed =>

@@ -16,7 +16,7 @@ public static class CheckDnsRr
         var dns = new DnsOptions();
         var warning = Opt.Int("-w", "WARNING when fewer A records than this are found.", 2, 0, 100_000, "--warning");
         var critical = Opt.Int("-c", "CRITICAL when fewer A records than this are found.", 2, 0, 100_000, "--critical");
-        var definition = Cli.Define(Name,
+        var definition = Cli.Define(Dialect.GetoptLongStrict, Name,
             "Count the A records of a name. Example: check-dns-rr -w 3 -c 2 --host web.service.consul",
             [warning, critical, .. dns.All]);
         return Plugin.Check(definition, args, context, parsed =>

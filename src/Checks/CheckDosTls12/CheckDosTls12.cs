@@ -26,9 +26,9 @@ public static class CheckDosTls12
     public static int Main(string[] args, PluginContext context)
     {
         var tls = new TlsOptions();
-        var reject = Opt.Text("--reject", "Versions the server must refuse, comma-separated from 1.0, 1.1, 1.2 (default 1.0,1.1).");
+        var reject = Opt.Text("--reject", "Versions the server must refuse, comma-separated from 1.0, 1.1, 1.2 (default: 1.0,1.1).");
         var warningOnly = Opt.Flag("-W", "A version that is still accepted is WARNING instead of CRITICAL.", "--warning-only");
-        var definition = Cli.Define(Name,
+        var definition = Cli.Define(Dialect.GoFlags, Name,
             "Alert when a TLS server still accepts deprecated protocol versions. Example: check-dos-tls12 -H www.example.com --reject 1.0,1.1,1.2",
             [.. tls.All(withCaFile: false), reject, warningOnly]);
         return Plugin.Check(definition, args, context, parsed =>

@@ -20,10 +20,10 @@ public static class CheckHydraPos
         var warning = Opt.Int("-w", "WARNING when the position advances by fewer than this many bytes per second.", 1, 0, int.MaxValue, "--warning");
         var critical = Opt.Int("-c", "CRITICAL when the position advances by fewer than this many bytes per second.", 1, 0, int.MaxValue, "--critical");
         var file = Opt.Text("--file", "The tailed file, exactly as hydra's stats name it (required).");
-        var host = Opt.Text("--host", "Host of hydra's stats HTTP server (default 127.0.0.1).");
+        var host = Opt.Text("--host", "Host of hydra's stats HTTP server (default: 127.0.0.1).");
         var port = Opt.Int("--port", "Port of hydra's stats HTTP server.", 24200, 1, 65535);
-        var timeout = Opt.Duration("--timeout", "Give up on the stats server after this long (default 10 s).", TimeSpan.FromHours(1));
-        var definition = Cli.Define(Name,
+        var timeout = Opt.Duration("--timeout", "Give up on the stats server after this long (default: 10).", TimeSpan.FromHours(1));
+        var definition = Cli.Define(Dialect.GetoptLongStrict, Name,
             "Alert when fluent-agent-hydra stops reading a file. Example: check-hydra-pos -w 100 -c 1 --file=/var/log/app.log",
             warning, critical, file, host, port, timeout);
         return Plugin.Check(definition, args, context, parsed =>

@@ -22,7 +22,7 @@ public static partial class CheckInode
     {
         var warning = Opt.OptionalInt("-w", "WARNING when a filesystem uses at least this percentage of its inodes.", 0, 100, "--warning");
         var critical = Opt.OptionalInt("-c", "CRITICAL when a filesystem uses at least this percentage of its inodes.", 0, 100, "--critical");
-        var definition = Cli.Define(Name, "Alert on inode usage of mounted filesystems (df -i). Example: check-inode -w 80 -c 90", warning, critical);
+        var definition = Cli.Define(Dialect.GetoptLong, Name, "Alert on inode usage of mounted filesystems (df -i). Example: check-inode -w 80 -c 90", warning, critical);
         return Plugin.Check(definition, args, context, parsed =>
         {
             int? w = parsed.GetValue(warning), c = parsed.GetValue(critical);

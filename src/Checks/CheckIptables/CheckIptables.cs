@@ -17,7 +17,7 @@ public static partial class CheckIptables
 
     public static int Main(string[] args, PluginContext context)
     {
-        var definition = Cli.Define(Name, "Alert when iptables filtering (iptable_filter) does not match whether the host has a global IPv4 address.");
+        var definition = Cli.Define(Dialect.NoArguments, Name, "Alert when iptables filtering (iptable_filter) does not match whether the host has a global IPv4 address.");
         return Plugin.Check(definition, args, context, _ =>
         {
             bool global = HasGlobalIPv4(Tool.Output(context, "ip", "addr"));

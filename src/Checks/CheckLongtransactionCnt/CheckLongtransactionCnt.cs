@@ -25,11 +25,11 @@ public static class CheckLongtransactionCnt
     public static int Main(string[] args, PluginContext context)
     {
         var mysql = new MySqlOptions("--user", ["-u"], ["-p"]);
-        var database = Opt.Text("--db-name", "Database to connect to (default INFORMATION_SCHEMA).");
+        var database = Opt.Text("--db-name", "Database to connect to (default: INFORMATION_SCHEMA).");
         var warnCount = Opt.Int("--warn-count", "WARNING when at least this many transactions are long (0: never).", 0, 0, int.MaxValue);
         var critCount = Opt.Int("--crit-count", "CRITICAL when at least this many transactions are long (0: never).", 0, 0, int.MaxValue);
-        var threshold = Opt.Duration("--threshold", "A transaction is long when open for more than this (default 0).", TimeSpan.FromDays(365));
-        var definition = Cli.Define(Name,
+        var threshold = Opt.Duration("--threshold", "A transaction is long when open for more than this (default: 0).", TimeSpan.FromDays(365));
+        var definition = Cli.Define(Dialect.GoFlags, Name,
             "Count InnoDB transactions open longer than --threshold. Example: check-longtransaction-cnt --threshold 60 --warn-count 1 --crit-count 5",
             [.. mysql.All, database, warnCount, critCount, threshold]);
         return Plugin.Check(definition, args, context, parsed =>

@@ -28,9 +28,9 @@ public static class CheckMyip
             AllowMultipleArgumentsPerToken = false,
         };
         var udp = Opt.Flag("--udp", "Find the source address with a connected UDP socket (routing only, nothing is sent) instead of a TCP connection.");
-        var timeout = Opt.Duration("--timeout", "Give up connecting after this long (default 10 s).", TimeSpan.FromHours(1));
+        var timeout = Opt.Duration("--timeout", "Give up connecting after this long (default: 10).", TimeSpan.FromHours(1));
         var operands = new Argument<string[]>("host port") { Description = "The peer to reach: a host name or address, and a port." };
-        var definition = Cli.Define(Name,
+        var definition = Cli.Define(Dialect.GetoptLongStrict, Name,
             "The source address this host uses to reach a peer; with --expect, a check of it. Example: check-myip --expect 203.0.113.0/24 example.com 443",
             expect, udp, timeout);
         definition.Arguments.Add(operands);

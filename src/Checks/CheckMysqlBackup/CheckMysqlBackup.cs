@@ -24,18 +24,18 @@ public static class CheckMysqlBackup
     public static int Main(string[] args, PluginContext context)
     {
         var dir = Opt.Text("--dir", "Directory the backups are written to; the newest entry matching --pattern is checked.");
-        var pattern = Opt.Text("--pattern", "File name pattern with * and ? (default *), e.g. '*.sql.gz'.");
+        var pattern = Opt.Text("--pattern", "File name pattern with * and ? (default: *), e.g. '*.sql.gz'.");
         var table = Opt.Text("--history-table", "Instead of --dir: the history table of mariabackup/xtrabackup --history, e.g. mysql.mariadb_backup_history.");
-        var warning = Opt.Duration("--warning", "WARNING when the newest backup is older than this (default 26h).", TimeSpan.FromDays(3650), "-w");
-        var critical = Opt.Duration("--critical", "CRITICAL when the newest backup is older than this (default 50h).", TimeSpan.FromDays(3650), "-c");
+        var warning = Opt.Duration("--warning", "WARNING when the newest backup is older than this (default: 26h).", TimeSpan.FromDays(3650), "-w");
+        var critical = Opt.Duration("--critical", "CRITICAL when the newest backup is older than this (default: 50h).", TimeSpan.FromDays(3650), "-c");
         var minSize = new Option<long>("--min-size")
         {
-            Description = "CRITICAL when the newest backup is smaller (bytes, or with k/M/G; default 1: empty is CRITICAL). --dir only.",
+            Description = "CRITICAL when the newest backup is smaller (bytes, or with k/M/G; 1 makes an empty file CRITICAL). --dir only.",
             DefaultValueFactory = _ => 1,
             CustomParser = r => ParseSize(r.Tokens.Count > 0 ? r.Tokens[0].Value : "", r.AddError),
         };
         var mysql = new MySqlOptions("--user", ["-u"], ["-p"]);
-        var definition = Cli.Define(Name,
+        var definition = Cli.Define(Dialect.GoFlags, Name,
             "Alert when the newest MySQL backup is too old or empty. Example: check-mysql-backup --dir /var/backups/mysql --pattern '*.sql.gz' -w 26h -c 50h",
             [dir, pattern, table, warning, critical, minSize, .. mysql.All]);
         return Plugin.Check(definition, args, context, parsed =>

@@ -17,9 +17,9 @@ public static class CheckResolver
     public static int Main(string[] args, PluginContext context)
     {
         var dns = new DnsOptions();
-        var warning = Opt.Duration("-w", "WARNING when resolving takes longer than this many seconds (default 2).", TimeSpan.FromMinutes(1), "--warning");
-        var critical = Opt.Duration("-c", "CRITICAL when resolving takes longer than this many seconds (default 2).", TimeSpan.FromMinutes(1), "--critical");
-        var definition = Cli.Define(Name,
+        var warning = Opt.Duration("-w", "WARNING when resolving takes longer than this many seconds (default: 2).", TimeSpan.FromDays(1), "--warning");
+        var critical = Opt.Duration("-c", "CRITICAL when resolving takes longer than this many seconds (default: 2).", TimeSpan.FromDays(1), "--critical");
+        var definition = Cli.Define(Dialect.GetoptLongStrict, Name,
             "Time the lookup of a name's A record. Example: check-resolver -w 0.5 -c 1 --host example.com",
             [warning, critical, .. dns.All]);
         return Plugin.Check(definition, args, context, parsed =>

@@ -19,7 +19,7 @@ public static class CheckSslValidate
         var tls = new TlsOptions();
         var warning = Opt.Int("-w", "WARNING when fewer than this many whole days are left.", 30, 0, 36500, "--warning");
         var critical = Opt.Int("-c", "CRITICAL when fewer than this many whole days are left.", 14, 0, 36500, "--critical");
-        var definition = Cli.Define(Name,
+        var definition = Cli.Define(Dialect.GoFlags, Name,
             "Verify a TLS server's certificate (chain, host name, validity) and alert before it expires. Example: check-ssl-validate -H www.example.com -w 30 -c 14",
             [.. tls.All(withCaFile: true), warning, critical]);
         return Plugin.Check(definition, args, context, parsed =>

@@ -75,7 +75,7 @@ public static class CheckTcp
     public static int Main(string[] args, PluginContext context)
     {
         var service = new Option<string?>("--service") { Description = "Preset: FTP, POP, SPOP, IMAP, SIMAP, SMTP, SSMTP or GEARMAN (any case).", HelpName = "name" };
-        var hostname = new Option<string?>("-H", "--hostname") { Description = "Host name or IP address (IPv6 literals as is: -H ::1). Default: the local host.", HelpName = "host" };
+        var hostname = new Option<string?>("-H", "--hostname") { Description = "Host name or IP address (IPv6 literals as is: -H ::1) (default: the local host).", HelpName = "host" };
         var port = Opt.OptionalInt("-p", "Port number.", 1, 65535, "--port");
         var send = new Option<string?>("-s", "--send") { Description = "String to send after connecting (nothing is appended).", HelpName = "string" };
         var expect = new Option<string?>("-e", "--expect-pattern") { Description = "Regular expression the response must match.", HelpName = "regex" };
@@ -93,7 +93,7 @@ public static class CheckTcp
         var expectClosed = Opt.Flag("-C", "Expect the port to be closed: OK when the connection fails, otherwise CRITICAL (WARNING with -W).", "--expect-closed");
         var noResTime = Opt.Flag("--no-restime-success-msg", "On OK, say 'Response time faster than <threshold> seconds' instead of the measured time.");
         var statusAs = new Option<string?>("--status-as") { Description = "Remap the final status, e.g. warning=critical,unknown=ok.", HelpName = "from=to,..." };
-        var definition = Cli.Define(Name,
+        var definition = Cli.Define(Dialect.GoFlags, Name,
             "Check a TCP port or Unix socket: connect, optionally send, expect and quit, and grade the response time. Example: check-tcp -H db1 -p 3306 -w 1 -c 3",
             service, hostname, port, send, expect, quit, ssl, noCheck, unixSock, timeout, maxBytes, delay, warning, critical,
             escape, errorWarning, expectClosed, noResTime, statusAs);
@@ -381,15 +381,14 @@ public static class CheckTcp
     /// <summary>Seconds as a non-negative decimal number (`10`, `0.5`); null when not given.</summary>
     private static Option<double?> Seconds(string name, string description, double defaultValue, params string[] aliases) => new(name, aliases)
     {
-        Description = defaultValue > 0 ? $"{description} Default: {defaultValue}." : description,
+        Description = defaultValue > 0 ? $"{description[..^1]} (default: {defaultValue})." : description,
         HelpName = "seconds",
         CustomParser = r =>
         {
             var text = r.Tokens.Count > 0 ? r.Tokens[0].Value : "";
-            if (double.TryParse(text, NumberStyles.AllowDecimalPoint | NumberStyles.AllowLeadingWhite | NumberStyles.AllowTrailingWhite,
-                    CultureInfo.InvariantCulture, out var value) && double.IsFinite(value) && value <= 1e6)
+            if (Opt.TryParseGoFloat(text, out var value) && value is >= 0 and <= 1e6)
                 return value;
-            r.AddError($"{name} takes a number of seconds from 0 to 1000000 (10, 0.5), got '{Opt.Shorten(text)}'");
+            r.AddError($"{name} takes a number of seconds from 0 to 1000000 (10, 0.5, 1e0), got '{Opt.Shorten(text)}'");
             return null;
         },
     };

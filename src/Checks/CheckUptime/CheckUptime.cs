@@ -15,7 +15,7 @@ public static class CheckUptime
     {
         var warning = Opt.OptionalInt("-w", "WARNING when uptime is less than this many seconds.", 0, int.MaxValue, "--warning");
         var critical = Opt.OptionalInt("-c", "CRITICAL when uptime is less than this many seconds.", 0, int.MaxValue, "--critical");
-        var definition = Cli.Define(Name, "Alert when the host rebooted recently. Example: check-uptime -w 600 -c 300", warning, critical);
+        var definition = Cli.Define(Dialect.GetoptLong, Name, "Alert when the host rebooted recently. Example: check-uptime -w 600 -c 300", warning, critical);
         return Plugin.Check(definition, args, context, parsed =>
         {
             int? w = parsed.GetValue(warning), c = parsed.GetValue(critical);

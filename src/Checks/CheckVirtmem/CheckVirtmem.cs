@@ -15,9 +15,9 @@ public static class CheckVirtmem
 
     public static int Main(string[] args, PluginContext context)
     {
-        var critical = Percent("--critical-pct", "CRITICAL when usage is above this percentage (default 95).", 95, "-c");
-        var warning = Percent("--warning-pct", "WARNING when usage is above this percentage (default 90).", 90, "-w");
-        var definition = Cli.Define(Name, "Alert when committed virtual memory (Committed_AS) nears the commit limit. Example: check-virtmem -w 90 -c 95", critical, warning);
+        var critical = Percent("--critical-pct", "CRITICAL when usage is above this percentage (default: 95).", 95, "-c");
+        var warning = Percent("--warning-pct", "WARNING when usage is above this percentage (default: 90).", 90, "-w");
+        var definition = Cli.Define(Dialect.GoFlags, Name, "Alert when committed virtual memory (Committed_AS) nears the commit limit. Example: check-virtmem -w 90 -c 95", critical, warning);
         return Plugin.Check(definition, args, context, parsed =>
         {
             var meminfo = MemInfo.Read(context.Paths);
@@ -49,8 +49,9 @@ public static class CheckVirtmem
         CustomParser = r =>
         {
             var text = r.Tokens.Count > 0 ? r.Tokens[0].Value : "";
-            if (double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out var v) && double.IsFinite(v)) return v;
-            r.AddError($"{name} takes a percentage (a number), got '{Opt.Shorten(text)}'");
+            // As the original's float64 option: `inf` is a threshold never crossed; NaN would silently never alert.
+            if (Opt.TryParseGoFloat(text, out var v) && !double.IsNaN(v)) return v;
+            r.AddError($"{name} takes a percentage (90, 92.5, 1e2, or inf for never), got '{Opt.Shorten(text)}'");
             return defaultValue;
         },
     };

@@ -18,17 +18,19 @@ public static class DnsLookup
 
     public static int Main(string[] args, PluginContext context)
     {
-        var server = Opt.Text("--server", "DNS server address (default 8.8.8.8).", "-s");
+        var server = Opt.Text("--server", "DNS server address (default: 8.8.8.8).", "-s");
         var port = Opt.Int("--port", "Server port.", 53, 1, 65535, "-p");
         var domain = Opt.Text("--domain", "Name to look up (an IP address for --type ptr). Required.", "-d");
-        var type = Opt.Text("--type", "a (default), aaaa, cname, mx, ns, ptr, soa or txt.", "-t");
+        var type = Opt.Text("--type", "a, aaaa, cname, mx, ns, ptr, soa or txt (default: a).", "-t");
         var count = Opt.Int("--count", "Lookups per worker.", 3, 1, 100_000, "-n");
         var timeout = Opt.Int("--timeout", "Milliseconds to wait for each answer (0: 5000).", 0, 0, 600_000);
-        var protocol = Opt.Text("--protocol", "udp (default) or tcp.");
+        var protocol = Opt.Text("--protocol", "udp or tcp (default: udp).");
         var threads = Opt.Int("--threads", "Concurrent workers.", 1, 1, 64);
-        var definition = Cli.Define(Name,
+        var debug = Opt.Flag("--debug", "Accepted for compatibility; writes nothing (the original printed debug lines among the metrics).");
+        var verbose = Opt.Flag("--verbose", "Accepted for compatibility; writes nothing.");
+        var definition = Cli.Define(Dialect.GoFlags, Name,
             "DNS response-time metrics (ms): responce.min/max/avg/p95/p99.\nExample: mackerel-plugin-dns-lookup -s 192.0.2.53 -d example.com -n 5",
-            server, port, domain, type, count, timeout, protocol, threads);
+            server, port, domain, type, count, timeout, protocol, threads, debug, verbose, Opt.Version());
 
         string Domain(System.CommandLine.ParseResult parsed) =>
             parsed.GetValue(domain) ?? throw new UsageException("--domain is required, e.g. -d example.com");

@@ -9,7 +9,7 @@ namespace MetaCheck.Checks.Framework;
 /// </summary>
 public static class Plugin
 {
-    public static int Check(Command definition, string[] args, PluginContext context, Func<ParseResult, CheckResult> check) =>
+    public static int Check(CliCommand definition, string[] args, PluginContext context, Func<ParseResult, CheckResult> check) =>
         Cli.Run(definition, args, parsed => Guard(definition.Name, context, () =>
         {
             var result = check(parsed);
@@ -18,7 +18,7 @@ public static class Plugin
         }));
 
     /// <summary>With MACKEREL_AGENT_PLUGIN_META set, prints the graph definition instead of collecting.</summary>
-    public static int Metrics(Command definition, string[] args, PluginContext context,
+    public static int Metrics(CliCommand definition, string[] args, PluginContext context,
         Func<ParseResult, IEnumerable<Graph>> graphs, Func<ParseResult, MetricReport> collect) =>
         Cli.Run(definition, args, parsed => Guard(definition.Name, context, () =>
         {

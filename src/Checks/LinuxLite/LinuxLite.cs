@@ -25,7 +25,7 @@ public static partial class LinuxLite
 
     public static int Main(string[] args, PluginContext context)
     {
-        var definition = Cli.Define(Name, "Light-weight OS metrics: available memory, load per CPU, processes, CPU usage.");
+        var definition = Cli.Define(Dialect.NoArguments, Name, "Light-weight OS metrics: available memory, load per CPU, processes, CPU usage.");
         return Plugin.Metrics(definition, args, context, _ => Graphs, _ =>
         {
             var report = MetricReport.PerlStyle();

@@ -16,8 +16,8 @@ public static class LinuxMeminfo
 
     public static int Main(string[] args, PluginContext context)
     {
-        var prefix = new Option<string?>("--metric-key-prefix") { Description = "Metric key prefix (default meminfo)." };
-        var definition = Cli.Define(Name, "Every /proc/meminfo field worth graphing, in bytes.", prefix);
+        var prefix = new Option<string?>("--metric-key-prefix") { Description = "Metric key prefix (default: meminfo)." };
+        var definition = Cli.Define(Dialect.NoArguments, Name, "Every /proc/meminfo field worth graphing, in bytes.", prefix);
         return Plugin.Metrics(definition, args, context,
             parsed => Define(parsed.GetValue(prefix)).Definitions(),
             parsed => Define(parsed.GetValue(prefix)).Collect(context, args, Fetch(MemInfo.Read(context.Paths))));

@@ -14,9 +14,9 @@ public static class LinuxNetstat
 
     public static int Main(string[] args, PluginContext context)
     {
-        var prefix = new Option<string?>("--metric-key-prefix") { Description = "Metric key prefix (default netstat)." };
+        var prefix = new Option<string?>("--metric-key-prefix") { Description = "Metric key prefix (default: netstat)." };
         var extend = Opt.Flag("--extend", "Add the abort, delayed_acks, timewait, syncookies and timeout graphs.");
-        var definition = Cli.Define(Name, "TCP segment/error counters (per-minute rates) and TCP socket memory.", prefix, extend);
+        var definition = Cli.Define(Dialect.GoFlag, Name, "TCP segment/error counters (per-minute rates) and TCP socket memory.", prefix, extend);
         return Plugin.Metrics(definition, args, context,
             parsed => Define(parsed.GetValue(prefix), parsed.GetValue(extend)).Definitions(),
             parsed => Define(parsed.GetValue(prefix), parsed.GetValue(extend))

@@ -28,7 +28,7 @@ public static class LinuxSocketQueueSize
         var ip = Opt.Text("--ip", "Address the listener is bound to (IPv4 or IPv6; localhost = 127.0.0.1; 0.0.0.0 or :: for a wildcard listener).", "-i");
         var port = Opt.OptionalInt("--port", "Port the listener is bound to.", 1, 65535, "-p");
         var prefix = new Option<string?>("--prefix") { Description = "Graph key prefix: names are <prefix>-socket-queue.*" };
-        var definition = Cli.Define(Name, "SYN queue and accept queue of one TCP listening socket. Example: --ip 0.0.0.0 --port 80 --prefix nginx", ip, port, prefix);
+        var definition = Cli.Define(Dialect.GoFlags, Name, "SYN queue and accept queue of one TCP listening socket. Example: --ip 0.0.0.0 --port 80 --prefix nginx", ip, port, prefix);
         // Required in meta mode too: the original's parser refused a missing --ip/--port before anything else.
         (IPAddress Address, int Port) Listener(ParseResult parsed) =>
             (ParseAddress(parsed.GetValue(ip) ?? throw new UsageException("--ip is required")),

@@ -49,8 +49,8 @@ public sealed class MackerelApiOptions
     public const string DefaultBaseUrl = "https://api.mackerelio.com/";
 
     public Option<string?> ApiKey { get; } = Opt.Text("--apikey", "Mackerel API key (default: $MACKEREL_APIKEY, else $MACKEREL_TOKEN).");
-    public Option<string?> BaseUrl { get; } = Opt.Text("--base-url", $"Mackerel API base URL, for other regions (default {DefaultBaseUrl}).");
-    public Option<TimeSpan?> Timeout { get; } = Opt.Duration("--timeout", "Time limit of each API request (default 30 s).", TimeSpan.FromHours(1));
+    public Option<string?> BaseUrl { get; } = Opt.Text("--base-url", $"Mackerel API base URL, for other regions (default: {DefaultBaseUrl}).");
+    public Option<TimeSpan?> Timeout { get; } = Opt.Duration("--timeout", "Time limit of each API request (default: 30).", TimeSpan.FromHours(1));
     public Option<int> Parallel { get; } = Opt.Int("--parallel", "Hosts fetched at the same time.", 4, 1, 32);
 
     public Option[] All => [ApiKey, BaseUrl, Timeout, Parallel];

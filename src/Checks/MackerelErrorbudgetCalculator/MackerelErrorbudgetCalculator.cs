@@ -30,14 +30,14 @@ public static class MackerelErrorbudgetCalculator
         }
         var selection = new HostSelectionOptions();
         var metric = Opt.Text("--metrics", "Host metric to evaluate, e.g. custom.nginx.latency.p90 (required).", "-m");
-        var objective = Opt.Text("--objective-latency", "A point above this value is a violation (default 100).");
-        var size = Opt.Text("--errorbudget-size", "SLO target in percent, 0-100 (default 99.9).");
+        var objective = Opt.Text("--objective-latency", "A point above this value is a violation (default: 100).");
+        var size = Opt.Text("--errorbudget-size", "SLO target in percent, 0-100 (default: 99.9).");
         var window = Opt.Int("--timewindow", "Days to look back, 1-30.", 30, 1, 30);
         var prefix = Opt.Text("--prefix", "Graph label (default: automatic titles).");
         var version = Opt.Flag("--version", "Print the version and exit.");
         var debug = Opt.Flag("--debug", "Progress lines on stderr.");
         var api = new MackerelApiOptions();
-        var definition = Cli.Define(Name,
+        var definition = Cli.Define(Dialect.GoFlags, Name,
             "SLO error budget of a host metric averaged over a service role, from the Mackerel API.\n" +
             "Example: MACKEREL_APIKEY=... mackerel-plugin-errorbudget-calculator -s web -r app -m custom.latency.p90 --objective-latency 200",
             [.. selection.All, metric, objective, size, window, prefix, version, debug, .. api.All]);
@@ -106,7 +106,7 @@ public static class MackerelErrorbudgetCalculator
     private static double Number(string? text, string option, double fallback, double min, double max)
     {
         if (text is null) return fallback;
-        if (!double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out var value) || !double.IsFinite(value))
+        if (!Opt.TryParseGoFloat(text, out var value) || !double.IsFinite(value))
             throw new UsageException($"{option} takes a number, got '{Opt.Shorten(text)}'");
         if (value < min || value > max)
             throw new UsageException($"{option} must be between {min.ToString(CultureInfo.InvariantCulture)} and {max.ToString(CultureInfo.InvariantCulture)}, got {text}");

@@ -34,16 +34,17 @@ public static class MackerelLowUsagePolice
         var selection = new HostSelectionOptions();
         var window = Opt.Int("--timewindow", "Days to look back, 1-30.", 1, 1, 30);
         var prefix = Opt.Text("--prefix", "Accepted for compatibility; unused.");
-        var metrics = Opt.Text("--metrics", "Metric set: cpu (default), iops or loadavg.");
+        var metrics = Opt.Text("--metrics", "Metric set: cpu, iops or loadavg (default: cpu).");
         var threshold = Opt.Int("--threshold", "Rows whose avg is below this are marked (red on a terminal).", 100, 0, int.MaxValue);
-        var color = Opt.Text("--color", "auto (default: only on a terminal), always or never.");
+        var color = Opt.Text("--color", "auto (colour only on a terminal), always or never (default: auto).");
         var debug = Opt.Flag("--debug", "Progress lines on stderr.");
         var verbose = Opt.Flag("--verbose", "Also the time of each host's max and min, on stderr.");
+        var version = Opt.Flag("--version", "Accepted for compatibility and ignored, as the original did.");
         var api = new MackerelApiOptions();
-        var definition = Cli.Define(Name,
+        var definition = Cli.Define(Dialect.GoFlags, Name,
             "Report per host of a Mackerel service role the max/min/avg/p50/p90 of a metric set over the last days.\n" +
             "Example: MACKEREL_APIKEY=... mackerel-low-usage-police -s web -r app --metrics cpu --timewindow 7",
-            [.. selection.All, window, prefix, metrics, threshold, color, debug, verbose, .. api.All]);
+            [.. selection.All, window, prefix, metrics, threshold, color, debug, verbose, version, .. api.All]);
 
         return Cli.Run(definition, args, parsed =>
         {

@@ -19,8 +19,8 @@ public static class MackerelPluginGaurunUsage
     public static int Main(string[] args, PluginContext context)
     {
         var port = Opt.OptionalInt("--port", "Port of Gaurun on 127.0.0.1 (required; also part of the metric names).", 1, 65535);
-        var timeout = Opt.Duration("--timeout", "Give up on Gaurun after this long (default 10 s).", TimeSpan.FromHours(1));
-        var definition = Cli.Define(Name, "Gaurun queue usage and push rates. Example: mackerel-plugin-gaurun-usage --port=1056", port, timeout);
+        var timeout = Opt.Duration("--timeout", "Give up on Gaurun after this long (default: 10).", TimeSpan.FromHours(1));
+        var definition = Cli.Define(Dialect.GetoptLongStrict, Name, "Gaurun queue usage and push rates. Example: mackerel-plugin-gaurun-usage --port=1056", port, timeout);
         int Port(System.CommandLine.ParseResult parsed) =>
             parsed.GetValue(port) ?? throw new UsageException("--port is required: usage: mackerel-plugin-gaurun-usage --port=1056");
         return Plugin.Metrics(definition, args, context, parsed => Graphs(Port(parsed)), parsed =>

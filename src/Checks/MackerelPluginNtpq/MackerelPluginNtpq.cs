@@ -27,7 +27,7 @@ public static partial class MackerelPluginNtpq
 
     public static int Main(string[] args, PluginContext context)
     {
-        var definition = Cli.Define(Name, "NTP synchronisation metrics (ntpq.synced.remote, ntpq.offset.seconds in milliseconds) from chronyc or ntpq.");
+        var definition = Cli.Define(Dialect.NoArguments, Name, "NTP synchronisation metrics (ntpq.synced.remote, ntpq.offset.seconds in milliseconds) from chronyc or ntpq.");
         return Plugin.Metrics(definition, args, context, _ => Graphs, _ =>
         {
             var reading = ChronydRunning(context.Paths)

@@ -19,7 +19,7 @@ public static class MackerelPluginPhpVersion
 
     public static int Main(string[] args, PluginContext context)
     {
-        var definition = Cli.Define(Name, "PHP version as a number (php.version.version = PHP_VERSION_ID, e.g. 80207), from `php -r`.");
+        var definition = Cli.Define(Dialect.NoArguments, Name, "PHP version as a number (php.version.version = PHP_VERSION_ID, e.g. 80207), from `php -r`.");
         return Plugin.Metrics(definition, args, context, _ => Graphs,
             _ => MetricReport.PerlStyle().Add("php.version.version", ParseVersionId(Tool.Output(context, "php", "-r", Code))));
     }

@@ -20,8 +20,8 @@ public static class MackerelPluginPostfix
 
     public static int Main(string[] args, PluginContext context)
     {
-        var spool = Opt.Text("--spool-dir", $"Postfix queue_directory (default {DefaultSpool}).");
-        var definition = Cli.Define(Name, "Messages in the Postfix queue (postfix.mailq.queue). Needs read access to the spool (root).", spool);
+        var spool = Opt.Text("--spool-dir", $"Postfix queue_directory (default: {DefaultSpool}).");
+        var definition = Cli.Define(Dialect.NoArguments, Name, "Messages in the Postfix queue (postfix.mailq.queue). Needs read access to the spool (root).", spool);
         return Plugin.Metrics(definition, args, context, _ => Graphs,
             parsed => MetricReport.PerlStyle().Add("postfix.mailq.queue", CountQueue(parsed.GetValue(spool) ?? DefaultSpool, context.Err)));
     }

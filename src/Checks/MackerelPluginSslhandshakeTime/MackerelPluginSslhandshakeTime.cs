@@ -18,11 +18,11 @@ public static class MackerelPluginSslhandshakeTime
 
     public static int Main(string[] args, PluginContext context)
     {
-        var prefix = Opt.Text("--prefix", "Metric key prefix (default ssl).", "-prefix");
-        var timeout = Opt.Duration("--timeout", "Time allowed for resolving, connecting and the handshake together (default 10).", TimeSpan.FromHours(1));
+        var prefix = Opt.Text("--prefix", "Metric key prefix (default: ssl).", "-prefix");
+        var timeout = Opt.Duration("--timeout", "Time allowed for resolving, connecting and the handshake together (default: 10).", TimeSpan.FromHours(1));
         var caFile = Opt.Text("--ca-file", "Trust only the CA certificates in this PEM file instead of the system's.");
         var url = new Argument<string?>("url") { Arity = ArgumentArity.ZeroOrOne, Description = "https://host[:port]/ (or host[:port]; http:// measures no handshake)." };
-        var definition = Cli.Define(Name,
+        var definition = Cli.Define(Dialect.GoFlag, Name,
             "TLS connection timing metrics (ms): ssl.dnsLookupTime, ssl.tcphandshakeTime, ssl.sslhandshakeTime.\nExample: mackerel-plugin-sslhandshake-time https://www.example.com/",
             prefix, timeout, caFile);
         definition.Arguments.Add(url);

@@ -15,8 +15,8 @@ public sealed class MySqlOptions
 
     public MySqlOptions(string userName = "--user", string[]? userAliases = null, string[]? portAliases = null, bool passwordOption = false)
     {
-        User = Opt.Text(userName, "User to connect as (default root).", userAliases ?? []);
-        Port = Opt.OptionalInt("--port", "Server TCP port (default 3306).", 1, 65535, portAliases ?? []);
+        User = Opt.Text(userName, "User to connect as (default: root).", userAliases ?? []);
+        Port = Opt.OptionalInt("--port", "Server TCP port (default: 3306).", 1, 65535, portAliases ?? []);
         if (passwordOption)
             Password = new Option<string?>("--password")
             {
@@ -24,14 +24,14 @@ public sealed class MySqlOptions
             };
     }
 
-    public Option<string?> Host { get; } = Opt.Text("--host", "Server host (default localhost, always over TCP).");
+    public Option<string?> Host { get; } = Opt.Text("--host", "Server host (default: localhost, always over TCP).");
     public Option<int?> Port { get; }
     public Option<string?> Socket { get; } = Opt.Text("--socket", "Unix socket of the server; used instead of host and port.");
     public Option<string?> User { get; }
     public Option<string?>? Password { get; }
     public Option<string?> DefaultsFile { get; } = Opt.Text("--defaults-file",
         "Client option file (my.cnf format, [client] section) with user, password, host...; only explicit options override it.");
-    public Option<TimeSpan?> Timeout { get; } = Opt.Duration("--timeout", "Give up (UNKNOWN) after this long (default 10s).", TimeSpan.FromHours(1));
+    public Option<TimeSpan?> Timeout { get; } = Opt.Duration("--timeout", "Give up (UNKNOWN) after this long (default: 10).", TimeSpan.FromHours(1));
 
     public IEnumerable<Option> All => new Option?[] { Host, Port, Socket, User, Password, DefaultsFile, Timeout }.OfType<Option>();
 

@@ -16,10 +16,10 @@ public static class MysqlExtend
     public static int Main(string[] args, PluginContext context)
     {
         var mysql = new MySqlOptions("--username", passwordOption: true);
-        var prefix = new Option<string?>("--metric-key-prefix") { Description = "Metric key prefix (default mysql-extend; empty: mysql)." };
+        var prefix = new Option<string?>("--metric-key-prefix") { Description = "Metric key prefix (default: mysql-extend; empty: mysql)." };
         var tempfile = new Option<string?>("--tempfile") { Description = "Accepted for compatibility; previous values are kept in the MetaCheck store." };
         var debug = Opt.Flag("--debug", "Print the client command and its raw answer to stderr.");
-        var definition = Cli.Define(Name, "MySQL command, connection-error, row-lock and uptime counters (per-minute rates).",
+        var definition = Cli.Define(Dialect.GoFlag, Name, "MySQL command, connection-error, row-lock and uptime counters (per-minute rates).",
             [.. mysql.All, prefix, tempfile, debug]);
         return Plugin.Metrics(definition, args, context,
             parsed => Define(parsed.GetValue(prefix)).Definitions(),

@@ -8,8 +8,8 @@ public sealed class TlsOptions
 {
     public Option<string?> Host { get; } = Opt.Text("-H", "Host name or IP address to connect to. Required.", "--host");
     public Option<int> Port { get; } = Opt.Int("-p", "TCP port.", 443, 1, 65535, "--port");
-    public Option<string?> Sni { get; } = Opt.Text("--sni", "Server name to send (SNI) and to verify the certificate against. Default: the host.");
-    public Option<TimeSpan?> Timeout { get; } = Opt.Duration("-t", "Time allowed for resolving, connecting and the handshake together (default 10).", TimeSpan.FromHours(1), "--timeout");
+    public Option<string?> Sni { get; } = Opt.Text("--sni", "Server name to send (SNI) and to verify the certificate against (default: the host).");
+    public Option<TimeSpan?> Timeout { get; } = Opt.Duration("-t", "Time allowed for resolving, connecting and the handshake together (default: 10).", TimeSpan.FromHours(1), "--timeout");
     public Option<string?> CaFile { get; } = Opt.Text("--ca-file", "Trust only the CA certificates in this PEM file instead of the system's.");
 
     public Option[] All(bool withCaFile) => withCaFile ? [Host, Port, Sni, Timeout, CaFile] : [Host, Port, Sni, Timeout];

@@ -69,7 +69,7 @@ public sealed class CheckVirtmemTests : IDisposable
     {
         var r = _box.Run("check-virtmem", "-w", "lots");
         r.Exit.Should().Be(3);
-        r.Stdout.Should().StartWith("UNKNOWN: check-virtmem: --warning-pct takes a percentage (a number), got 'lots'");
+        r.Stdout.Should().StartWith("UNKNOWN: check-virtmem: --warning-pct takes a percentage (90, 92.5, 1e2, or inf for never), got 'lots'");
     }
 
     [Fact]

@@ -111,7 +111,7 @@ public sealed class GoMackerelPluginTests : IDisposable
         var run = new InProcess(_box, _box.PathOf("proc"));
         var values = new Dictionary<string, double> { ["rx_bytes"] = 100, ["top"] = 1 };
         int Main(string[] args, PluginContext context) =>
-            Plugin.Metrics(Cli.Define("demo", "demo"), args, context, _ => Demo.Definitions(), _ => Demo.Collect(context, args, values));
+            Plugin.Metrics(Cli.Define(Dialect.GoFlag, "demo", "demo"), args, context, _ => Demo.Definitions(), _ => Demo.Collect(context, args, values));
 
         run.Run(Main).Stdout.Should().Be("pre.top\t1\t1700000000\n");           // first run: no rate
         values["rx_bytes"] = 400;

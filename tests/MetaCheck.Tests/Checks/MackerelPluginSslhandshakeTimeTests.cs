@@ -120,7 +120,7 @@ public sealed class MackerelPluginSslhandshakeTimeTests : TlsTestBed
     [InlineData("ftp://example.com", "the URL must be https:// or http://, got 'ftp://example.com'")]
     [InlineData("--timeout 0 example.com", "--timeout must be more than 0 seconds")]
     [InlineData("--timeout x example.com", "--timeout takes seconds")]
-    [InlineData("example.com --bogus", "--bogus")]
+    [InlineData("--bogus example.com", "unknown option '--bogus'")] // after the URL it is ignored, as Go's flag did
     [InlineData("--ca-file /nonexistent/ca.pem example.com", "cannot read /nonexistent/ca.pem: no such file")]
     public void Bad_input_is_UNKNOWN_with_one_line(string args, string fragment)
     {
