@@ -292,12 +292,11 @@ public sealed partial class StateStore : IDisposable
 
     /// <summary>
     /// Step 3: delay-checker --recover keeps the status an open alert holds and the successes in a row
-    /// since; an alert already open keeps the status it last reported. Mutes: see Mutes.cs.
+    /// since (no row needs them yet: step 2 gave every older check a key no run produces). Mutes: see Mutes.cs.
     /// </summary>
     private static void HoldAndMute(SqliteConnection connection, SqliteTransaction tx) => Execute(connection, $"""
         ALTER TABLE checks ADD COLUMN held_status INTEGER;
         ALTER TABLE checks ADD COLUMN ok_streak INTEGER NOT NULL DEFAULT 0;
-        UPDATE checks SET held_status = last_status WHERE alerting = 1 AND last_status BETWEEN 1 AND 3;
         {MutesSchema}
         """, tx);
 

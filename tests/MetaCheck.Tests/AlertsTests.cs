@@ -93,23 +93,6 @@ public sealed class AlertsTests : IDisposable
         r.Lines.Should().ContainSingle().Which.Should().StartWith("UNKNOWN: delay-checker: --recover takes a whole number from 1");
     }
 
-    [Fact]
-    public void An_alert_open_in_a_version_1_store_keeps_its_status_when_it_starts_recovering()
-    {
-        var flag = _box.PathOf("up");
-        RunPattern("FF", flag, "-c", "2", "--recover", "2").Last().Exit.Should().Be(2);
-        using (var db = new SqliteConnection($"Data Source={_box.DatabasePath};Pooling=false"))
-        {
-            db.Open();
-            using var cmd = db.CreateCommand();
-            // What the first released schema looked like: no hysteresis columns, no mutes.
-            cmd.CommandText = "ALTER TABLE checks DROP COLUMN held_status; ALTER TABLE checks DROP COLUMN ok_streak; DROP TABLE mutes; PRAGMA user_version = 1;";
-            cmd.ExecuteNonQuery();
-        }
-        RunPattern("T", flag, "-c", "2", "--recover", "2").Should().Equal(("DelayRecovering(1/2): up\n", 2));
-        Timeline("test -e").Should().Be("sCR", "the history written before the upgrade is kept");
-    }
-
     // ---- periodic-checker --outside keep ----
 
     /// <summary>A window around the current UTC time: inside it under TZ=UTC, outside it under TZ=Asia/Tokyo (UTC+9).</summary>

@@ -145,7 +145,8 @@ public sealed class StoreTests : IDisposable
             lockIt.ExecuteNonQuery();
         }
         var r = _box.Run("delay-checker", "-c", "5", "--", "sh", "-c", "echo real; exit 2");
-        (r.Exit, r.Stdout).Should().Be((2, "real\n"), "the check's own result comes back");
+        (r.Exit, r.Lines[0]).Should().Be((2, "real"), "the check's own result comes back");
+        r.Lines[1].Should().Contain("no run history", "the operator sees it in the output, not only on stderr");
         r.Stderr.Should().StartWith("metacheck: delay-checker: ").And.Contain("locked").And.Contain("without history");
         r.Elapsed.Should().BeLessThan(TimeSpan.FromSeconds(10));
     }
