@@ -242,7 +242,8 @@ public sealed unsafe class ProcessRunner : ICommandRunner
                     return;
                 }
                 bool outputOpen = stdout.Open || stderr?.Open == true;
-                if (Reaped && (!outputOpen || now >= drainUntil)) return;
+                bool ending = killAt != long.MaxValue && !killed; // the group is not over yet, even if its leader is
+                if (Reaped && !ending && (!outputOpen || now >= drainUntil)) return;
                 if (!Reaped && now >= giveUpAt) return; // unkillable (uninterruptible sleep): leave it to init
 
                 int n = 0;

@@ -81,6 +81,7 @@ public sealed class InnerCommandRunnerTests : IDisposable
     [InlineData("({0} &); sleep 30")]
     [InlineData("(setsid {0} &); sleep 30")]
     [InlineData("setsid {0} & sleep 30")]
+    [InlineData("trap '' TERM INT; ({0} &); sleep 30")] // deaf to SIGTERM: SIGKILL follows
     // (a survivor must not hold the wrapper's stdout or stderr, which the test reads to the end)
     public void A_grandchild_that_left_the_tree_does_not_outlive_the_timeout(string script)
     {
