@@ -18,7 +18,7 @@ internal static unsafe partial class LibC
     public const int ORdOnly = 0, ONonBlock = 0x800, OCloExec = 0x80000;
     public const short PollIn = 0x1, PollErr = 0x8, PollHup = 0x10, PollNval = 0x20;
     public const int WNoHang = 1;
-    public const int EIntr = 4, ESrch = 3, EAgain = 11, EChild = 10, ENoSys = 38;
+    public const int EIntr = 4, ESrch = 3, EAgain = 11, EChild = 10, EPipe = 32, ENoSys = 38;
     public const int SigHup = 1, SigInt = 2, SigQuit = 3, SigKill = 9, SigTerm = 15, SigChld = 17;
     public const long SysPidfdOpen = 434; // the same number on every architecture (added in Linux 5.3)
 

@@ -19,8 +19,9 @@ public sealed record RunSettings
     public IReadOnlyDictionary<string, string>? Environment { get; init; }
 
     /// <summary>
-    /// Wrappers: SIGTERM/SIGINT/SIGHUP/SIGQUIT to this process are passed to the child's process group
-    /// and end the run as interrupted, instead of ending this process.
+    /// Wrappers, which own their process: SIGTERM/SIGINT/SIGHUP/SIGQUIT to this process are passed to the
+    /// child's process group and end the run as interrupted, instead of ending this process; the process
+    /// becomes a child subreaper and SIGCHLD gets its default disposition back.
     /// </summary>
     public bool ForwardTerminationSignals { get; init; }
 }
@@ -67,9 +68,11 @@ public sealed unsafe class ProcessRunner : ICommandRunner
     public ProcessResult Run(InnerCommand command, RunSettings settings)
     {
         if (settings.ForwardTerminationSignals) TerminationSignals.Install();
-        // What the child's processes orphan is re-parented to us rather than to init, so that a timeout
-        // still finds it (even when it left the group) and its zombie is reaped at once.
-        if (Interlocked.Exchange(ref _subreaper, 1) == 0)
+        // Wrappers own their process. What the child's processes orphan is re-parented to us rather than
+        // to init, so that a timeout still finds it (even when it left the group) and its zombie is
+        // reaped at once. (Not for plugins: a process that also uses System.Diagnostics.Process, as the
+        // in-process tests do, needs the runtime's SIGCHLD handler.)
+        if (settings.ForwardTerminationSignals && Interlocked.Exchange(ref _subreaper, 1) == 0)
         {
             LibC.Prctl(LibC.PrSetChildSubreaper, 1, 0, 0, 0);
             // Started with SIGCHLD ignored (some daemons do that), the runtime's own SIGCHLD handler reaps

@@ -16,6 +16,9 @@ public sealed unsafe class StandardStream(int fd) : Stream
     /// <summary>Why the first failed write failed (e.g. "No space left on device"), or null.</summary>
     public string? Failure { get; private set; }
 
+    /// <summary>The reader went away (EPIPE): like a tool that SIGPIPE ends, nothing to say about it.</summary>
+    public bool ReaderGone { get; private set; }
+
     /// <summary>Makes Console.Out and Console.Error write through these streams; call once at start.</summary>
     public static void InstallAsConsole()
     {
@@ -43,6 +46,7 @@ public sealed unsafe class StandardStream(int fd) : Stream
                 int errno = LibC.Errno;
                 if (errno == LibC.EIntr) continue;
                 Failure = LibC.Describe(errno);
+                ReaderGone = errno == LibC.EPipe;
                 return;
             }
         }

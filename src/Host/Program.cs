@@ -27,9 +27,10 @@ public static class Program
     {
         StandardStream.InstallAsConsole();
         int code = Dispatch(args);
-        // Output that could not be written (full disk, closed pipe) was dropped so the command could
-        // end normally; say so once, and still exit with the command's status.
-        if (StandardStream.Stdout.Failure is { } failure)
+        // Output that could not be written (full disk, closed descriptor) was dropped so the command
+        // could end normally; say so once, and still exit with the command's status. A reader that went
+        // away (`metacheck --list | head -1`) needs no message.
+        if (StandardStream.Stdout.Failure is { } failure && !StandardStream.Stdout.ReaderGone)
             Console.Error.WriteLine($"{Self}: {_running}: cannot write to stdout: {failure.ToLowerInvariant()}");
         return code;
     }

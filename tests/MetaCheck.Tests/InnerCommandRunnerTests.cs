@@ -195,11 +195,12 @@ public sealed class InnerCommandRunnerTests : IDisposable
     }
 
     [Fact]
-    public void A_closed_pipe_on_stdout_is_one_line_and_the_status()
+    public void A_reader_that_went_away_leaves_the_status_and_no_message()
     {
-        var r = _box.Shell("(sleep 0.3; delay-checker -- sh -c 'echo failing; exit 2' 2>err; echo $? >code) | true");
+        // As a tool ended by SIGPIPE: `metacheck --list | head -1` must not complain.
+        _box.Shell("(sleep 0.3; delay-checker -- sh -c 'echo failing; exit 2' 2>err; echo $? >code) | true");
         File.ReadAllText(_box.PathOf("code")).Should().Be("2\n");
-        File.ReadAllText(_box.PathOf("err")).Should().Be("metacheck: delay-checker: cannot write to stdout: broken pipe\n");
+        File.ReadAllText(_box.PathOf("err")).Should().BeEmpty();
     }
 
     [Fact]
