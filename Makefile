@@ -48,7 +48,10 @@ test: $(BINARY)
 
 bench: $(BINARY)
 	@rm -rf $(BUILD)/bench-prefix && $(MAKE) -s install PREFIX=$(abspath $(BUILD)/bench-prefix) >/dev/null
-	@python3 bench/run.py --bin $(BUILD)/bench-prefix/lib/metacheck/bin --out docs/benchmarks.md
+	@tfm=$$(BUILD=$(BUILD) scripts/aot-framework.sh); \
+	dotnet publish bench/hello/Hello.csproj -c Release -r linux-x64 -f $$tfm -o $(BUILD)/bench-hello -nologo -clp:NoSummary -v:q \
+	  >$(BUILD)/bench-hello.log 2>&1 || { cat $(BUILD)/bench-hello.log; exit 1; }
+	@python3 bench/run.py --bin $(BUILD)/bench-prefix/lib/metacheck/bin --hello $(BUILD)/bench-hello/hello --out docs/benchmarks.md
 
 clean:
 	rm -rf $(BUILD)

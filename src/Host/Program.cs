@@ -20,7 +20,22 @@ public static class Program
         .. CheckCommands.All,
     ];
 
+    /// <summary>The command being run, to name it when its output was lost.</summary>
+    private static string _running = Self;
+
     public static int Main(string[] args)
+    {
+        StandardStream.InstallAsConsole();
+        int code = Dispatch(args);
+        // Output that could not be written (full disk, closed descriptor) was dropped so the command
+        // could end normally; say so once, and still exit with the command's status. A reader that went
+        // away (`metacheck --list | head -1`) needs no message.
+        if (StandardStream.Stdout.Failure is { } failure && !StandardStream.Stdout.ReaderGone)
+            Console.Error.WriteLine($"{Self}: {_running}: cannot write to stdout: {failure.ToLowerInvariant()}");
+        return code;
+    }
+
+    private static int Dispatch(string[] args)
     {
         var invokedAs = Path.GetFileName(Environment.GetCommandLineArgs()[0]);
         if (Find(invokedAs) is { Linked: true } direct) return Run(direct, args);
@@ -51,6 +66,7 @@ public static class Program
     /// <summary>Last line of defence: whatever escapes a command is UNKNOWN with one line, never a stack trace.</summary>
     private static int Run(CommandInfo command, string[] args)
     {
+        _running = command.Name;
         // Every command answers --version (and -V: none of the originals gave it another meaning),
         // unless it prints its original's own version line.
         if (args is ["--version"] or ["-V"] && !CommandManual.PrintsOwnVersion(command.Name))

@@ -1,5 +1,4 @@
 using System.CommandLine;
-using System.Runtime.InteropServices;
 using MetaCheck.Core;
 using MetaCheck.State;
 using NodaTime;
@@ -16,14 +15,14 @@ public sealed record WrapperEnvironment(
 {
     public static WrapperEnvironment System() => new(
         SystemClock.Instance, ProcessRunner.Instance, Environment.GetEnvironmentVariable,
-        Console.OpenStandardOutput(), Console.Error);
+        StandardStream.Stdout, Console.Error);
 }
 
 /// <summary>The options every wrapper has, and their parsed values.</summary>
 public sealed class CommonOptions
 {
     public readonly Option<TimeSpan?> Timeout = Opt.Duration("--timeout",
-        "Kill the inner command (and its children) after this many seconds and report --timeout-status (default: no limit).",
+        "Kill the inner command (its whole process group) after this many seconds and report --timeout-status (default: no limit).",
         TimeSpan.FromDays(1));
     public readonly Option<Status> TimeoutStatus = Opt.StatusOption("--timeout-status",
         "Status reported when --timeout fires.", Status.Unknown);
@@ -88,7 +87,7 @@ public sealed partial class WrapperRun : IDisposable
         _env = env;
         _stateDir = parsed.GetValue(common.StateDir);
         _keepRuns = parsed.GetValue(common.KeepRuns) ?? KeepRunsFromEnv(env);
-        _settings = new RunSettings { Timeout = parsed.GetValue(common.Timeout) };
+        _settings = new RunSettings { Timeout = parsed.GetValue(common.Timeout), ForwardTerminationSignals = true };
         _timeoutStatus = parsed.GetValue(common.TimeoutStatus);
         _noHistory = parsed.GetValue(common.NoHistory);
         _forgetAfter = ForgetAfterFromEnv(env);
@@ -151,43 +150,20 @@ public sealed partial class WrapperRun : IDisposable
 
     /// <summary>
     /// Runs the inner command. SIGTERM/SIGINT/SIGHUP/SIGQUIT to the wrapper (an agent's own timeout)
-    /// kill the inner process tree instead of orphaning it, as the originals did.
+    /// are passed to the inner process group, which is then killed, instead of orphaning it.
     /// </summary>
     public InnerOutcome RunInner(IReadOnlyList<string> argv)
     {
         long startedAt = _env.Clock.GetCurrentInstant().ToUnixTimeMilliseconds();
-        InnerCommand command;
-        try
-        {
-            command = InnerCommand.FromArgv(argv, _env.GetEnv("PATH"));
-        }
-        catch (LaunchException e)
-        {
-            return new InnerOutcome(RunOutcome.LaunchFailed, 3, Line($"UNKNOWN: {e.Message}"), null, startedAt, 0);
-        }
-
-        using var interrupt = new CancellationTokenSource();
-        int? signal = null;
-        var registrations = new[] { PosixSignal.SIGTERM, PosixSignal.SIGINT, PosixSignal.SIGHUP, PosixSignal.SIGQUIT }
-            .Select(s => PosixSignalRegistration.Create(s, ctx =>
-            {
-                ctx.Cancel = true;
-                signal ??= (int)ctx.Signal;
-                interrupt.Cancel();
-            }))
-            .ToList();
         ProcessResult result;
         try
         {
-            result = _env.Runner.Run(command, _settings, interrupt.Token);
+            var command = InnerCommand.FromArgv(argv, _env.GetEnv("PATH"));
+            result = _env.Runner.Run(command, _settings);
         }
         catch (LaunchException e)
         {
             return new InnerOutcome(RunOutcome.LaunchFailed, 3, Line($"UNKNOWN: {e.Message}"), null, startedAt, 0);
-        }
-        finally
-        {
-            foreach (var registration in registrations) registration.Dispose();
         }
 
         var display = ShellQuote.Join(argv);
@@ -195,7 +171,7 @@ public sealed partial class WrapperRun : IDisposable
             _env.Stderr.WriteLine($"metacheck: {_wrapper}: output of {display} cut at {RunSettings.DefaultMaxOutput} bytes");
         if (result.Interrupted)
             return new InnerOutcome(RunOutcome.Interrupted, 3,
-                Join(result.Stdout, $"UNKNOWN: {_wrapper} was interrupted ({SignalName(signal)}); killed {display}"),
+                Join(result.Stdout, $"UNKNOWN: {_wrapper} was interrupted ({SignalName(result.InterruptSignal)}); killed {display}"),
                 null, result.StartedAtMs, result.DurationMs);
         if (result.TimedOut)
         {
@@ -204,9 +180,13 @@ public sealed partial class WrapperRun : IDisposable
                 Join(result.Stdout, $"{word}: {display} timed out after {_settings.Timeout!.Value.TotalSeconds:0.###} s and was killed"),
                 null, result.StartedAtMs, result.DurationMs);
         }
+        // Only a death the wait status reports is a signal; `exit 130` is an exit code like any other.
         if (result.Signal is { } sig)
             return new InnerOutcome(RunOutcome.Ran, 3, Join(result.Stdout, $"UNKNOWN: {display} was killed by {SignalName(sig)}"),
                 result.ExitCode, result.StartedAtMs, result.DurationMs);
+        if (result.ExitCode < 0)
+            return new InnerOutcome(RunOutcome.Ran, 3, Join(result.Stdout, $"UNKNOWN: the exit status of {display} was lost (another process reaped it)"),
+                null, result.StartedAtMs, result.DurationMs);
         return new InnerOutcome(RunOutcome.Ran, StatusNames.Normalize(result.ExitCode), result.Stdout,
             result.ExitCode, result.StartedAtMs, result.DurationMs);
     }
@@ -252,9 +232,9 @@ public sealed partial class WrapperRun : IDisposable
 
     private static string SignalName(int? signal) => signal switch
     {
-        1 => "SIGHUP", 2 => "SIGINT", 3 => "SIGQUIT", 6 => "SIGABRT", 9 => "SIGKILL", 11 => "SIGSEGV",
-        13 => "SIGPIPE", 15 => "SIGTERM",
-        -1 => "SIGHUP", -2 => "SIGINT", -3 => "SIGQUIT", -4 => "SIGTERM", // PosixSignal values
+        1 => "SIGHUP", 2 => "SIGINT", 3 => "SIGQUIT", 4 => "SIGILL", 6 => "SIGABRT", 7 => "SIGBUS", 8 => "SIGFPE",
+        9 => "SIGKILL", 10 => "SIGUSR1", 11 => "SIGSEGV", 12 => "SIGUSR2", 13 => "SIGPIPE", 14 => "SIGALRM", 15 => "SIGTERM",
+        24 => "SIGXCPU", 25 => "SIGXFSZ",
         null => "a signal",
         _ => $"signal {signal}",
     };

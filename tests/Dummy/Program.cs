@@ -9,6 +9,7 @@ using System.Runtime.InteropServices;
 //   count=FILE    append a line to FILE (how many times it ran)
 //   child=FILE    start `sleep 300` and write its pid to FILE (process-tree tests)
 //   stdin         copy stdin to stdout    env=NAME   print $NAME
+//   mark=TEXT     nothing (a unique argument to find this process by in /proc)
 int exitCode = 0;
 var stdout = Console.OpenStandardOutput();
 foreach (var arg in args)
@@ -30,6 +31,7 @@ foreach (var arg in args)
             break;
         case "stdin": Console.OpenStandardInput().CopyTo(stdout); break;
         case "env": Write((Environment.GetEnvironmentVariable(value) ?? "") + "\n"); break;
+        case "mark": break;
         default: Console.Error.WriteLine($"dummy: unknown action {arg}"); return 99;
     }
 }
