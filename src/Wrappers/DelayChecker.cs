@@ -39,7 +39,7 @@ public static class DelayChecker
         var within = Opt.OptionalInt("--within",
             "Alert when -c of the last M runs failed, not only -c in a row (catches a check that fails every other run).", 1, 100_000);
         var recover = Opt.Int("--recover",
-            "Once alerting, keep reporting the alert until this many runs in a row succeed (hysteresis against flapping). The first success closes it (default: 1).",
+            "Once alerting, keep the alert until this many runs in a row succeed (hysteresis against flapping; default: 1, the first success closes it).",
             1, 1, 1_000_000);
         var definition = Cli.Define(Dialect.GetoptLongStrict, Name,
             "Run a check; report its failures only once they have happened -c times in a row.\n" +

@@ -30,7 +30,7 @@ public sealed class CommonOptions
         $"Directory of the run-history store (default: ${StateDirectory.EnvVar}, $MACKEREL_PLUGIN_WORKDIR/metacheck/<uid>, /var/lib/metacheck (root) or ~/.local/state/metacheck).");
     public readonly Option<Status?> NoHistory = new("--no-history")
     {
-        Description = "Status to report when the run-history store cannot be used (e.g. UNKNOWN). (default: the check's own result, with a line saying history is off).",
+        Description = "Status to report when the run-history store cannot be used, e.g. UNKNOWN (default: the check's own result, with a line saying history is off).",
         HelpName = "OK|WARNING|CRITICAL|UNKNOWN",
         CustomParser = r =>
         {
