@@ -27,8 +27,23 @@ public static class StateDirectory
         if (env(EnvVar) is { Length: > 0 } fromEnv) return new(Full(fromEnv), EnvVar);
         // The agent's work directory is shared by every user its checks run as (`user = ...`), and
         // world-writable without the sticky bit: each user gets its own directory in a sticky one.
+        // The first user to run makes that directory; if another user (not root) made it, its owner could
+        // move our store away, so ours goes where it would go without the agent, and doctor says why.
+        string? notShared = null;
         if (env("MACKEREL_PLUGIN_WORKDIR") is { Length: > 0 } workdir)
-            return new(System.IO.Path.Combine(Full(workdir), SharedDirName, euid.ToString()), "MACKEREL_PLUGIN_WORKDIR", SharedParent: true);
+        {
+            var shared = System.IO.Path.Combine(Full(workdir), SharedDirName);
+            if (Posix.LStat(shared) is not { } info || info.OwnerId == 0 || info.OwnerId == euid)
+                return new(System.IO.Path.Combine(shared, euid.ToString()), "MACKEREL_PLUGIN_WORKDIR", SharedParent: true);
+            notShared = $" ({shared} belongs to uid {info.OwnerId})";
+        }
+        var location = DefaultFor(env, euid, passwdHome);
+        return notShared is null ? location : location with { Source = location.Source + notShared };
+    }
+
+    /// <summary>The user's own store when neither an option, METACHECK_STATE_DIR nor the agent's work directory decides.</summary>
+    private static StateLocation DefaultFor(Func<string, string?> env, uint euid, Func<uint, string?>? passwdHome)
+    {
         if (euid == 0) return new("/var/lib/metacheck", "default for root");
         // The XDG spec: a relative path is invalid and must be ignored.
         if (env("XDG_STATE_HOME") is { Length: > 0 } xdg && System.IO.Path.IsPathRooted(xdg))

@@ -103,12 +103,7 @@ public static class MuteCommands
         var all = store.ListChecks();
         var named = new List<CheckSummary>();
         foreach (var text in texts)
-        {
-            var matches = StoreCommands.Matching(all, text);
-            if (matches.Count == 0)
-                throw new UsageException($"no check in {dir} has a key starting with or a command containing '{Opt.Shorten(text)}'; see 'metacheck status'");
-            named.AddRange(matches.Where(m => !named.Contains(m)));
-        }
+            named.AddRange(StoreCommands.Find(all, text, dir).Where(m => !named.Contains(m)));
         return named;
     }
 
@@ -118,18 +113,14 @@ public static class MuteCommands
     private static string Describe(CheckSummary c) =>
         $"{StoreCommands.Short(c.Id)} {c.Wrapper}{(c.Identifier.Length > 0 ? $" --identifier {ShellQuote.Quote(c.Identifier)}" : "")} -- {c.CommandLine}";
 
-    /// <summary>Opens (creating if need be: a mute may come before the first run) the store; a store fault is one UNKNOWN line.</summary>
+    /// <summary>
+    /// Opens the store as a wrapper would (creating it if need be: a mute may come before the first
+    /// run, and under MACKEREL_PLUGIN_WORKDIR it must be the per-user directory in the shared one);
+    /// a store fault is one UNKNOWN line.
+    /// </summary>
     private static int WithStore(string? explicitDir, Func<StateStore, string, int> use)
     {
-        try
-        {
-            var (dir, _) = StateDirectory.Resolve(explicitDir, Environment.GetEnvironmentVariable, Posix.EffectiveUserId);
-            using var store = StateStore.Open(dir);
-            return use(store, dir);
-        }
-        catch (Exception e) when (StateStore.IsUnusable(e))
-        {
-            throw new UsageException(e.Message.TrimEnd('.'));
-        }
+        using var store = StoreCommands.OpenForWriting(explicitDir, out var dir, create: true)!;
+        return StoreCommands.Guarded(() => use(store, dir));
     }
 }

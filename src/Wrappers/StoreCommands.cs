@@ -70,7 +70,7 @@ public static class StoreCommands
         {
             var text = string.Join(' ', parsed.GetValue(query) ?? []);
             using var store = OpenForReading(parsed.GetValue(stateDir), out var dir);
-            var matches = Find(store, text, dir);
+            var matches = Find(store?.ListChecks() ?? [], text, dir);
             int n = parsed.GetValue(limit);
             long sinceMs = parsed.GetValue(since) is { } span ? DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() - (long)span.TotalMilliseconds : long.MinValue;
             if (parsed.GetValue(json))
@@ -143,7 +143,7 @@ public static class StoreCommands
         {
             var text = string.Join(' ', parsed.GetValue(query) ?? []);
             using var store = OpenForWriting(parsed.GetValue(stateDir), out var dir);
-            var matches = Find(store, text, dir);
+            var matches = Find(store?.ListChecks() ?? [], text, dir);
             if (matches.Count > 1)
                 throw new UsageException($"'{Opt.Shorten(text)}' matches {matches.Count} checks ({string.Join(", ", matches.Select(c => Short(c.Id)))}); give one id");
             Console.WriteLine(Printable(Guarded(() => change(store!, matches[0]))));
@@ -154,9 +154,10 @@ public static class StoreCommands
     private static System.CommandLine.Argument<string[]> CheckArgument() =>
         new("check") { Arity = System.CommandLine.ArgumentArity.OneOrMore, Description = "An id (prefix), an --identifier, or part of the command." };
 
-    private static List<CheckSummary> Find(StateStore? store, string text, string dir)
+    /// <summary>The checks <paramref name="text"/> names (see <see cref="Matching"/>); none is a usage error.</summary>
+    internal static List<CheckSummary> Find(IReadOnlyList<CheckSummary> checks, string text, string dir)
     {
-        var matches = Matching(store?.ListChecks() ?? [], text);
+        var matches = Matching(checks, text);
         if (matches.Count == 0)
             throw new UsageException($"no check in {Printable(dir)} has an id starting with, an identifier equal to or a command containing '{Printable(Opt.Shorten(text))}'; see 'metacheck status'");
         return matches;
@@ -182,14 +183,17 @@ public static class StoreCommands
         }
     }
 
-    /// <summary>Changes go through the same checks as a wrapper run: only the store's owner may make them.</summary>
-    private static StateStore? OpenForWriting(string? explicitDir, out string dir)
+    /// <summary>
+    /// Changes go through the same checks as a wrapper run: only the store's owner may make them.
+    /// Without <paramref name="create"/> a store that does not exist yet is null (nothing to change).
+    /// </summary>
+    internal static StateStore? OpenForWriting(string? explicitDir, out string dir, bool create = false)
     {
         try
         {
             var location = StateDirectory.Resolve(explicitDir, Environment.GetEnvironmentVariable, Posix.EffectiveUserId);
             dir = location.Path;
-            if (StateDirectory.ExistingStoreFile(dir) is null) return null;
+            if (!create && StateDirectory.ExistingStoreFile(dir) is null) return null;
             return StateStore.Open(location);
         }
         catch (Exception e) when (StateStore.IsUnusable(e))
@@ -198,7 +202,7 @@ public static class StoreCommands
         }
     }
 
-    private static T Guarded<T>(Func<T> action)
+    internal static T Guarded<T>(Func<T> action)
     {
         try
         {

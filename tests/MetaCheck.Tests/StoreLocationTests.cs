@@ -79,6 +79,40 @@ public sealed class StoreLocationTests : IDisposable
     }
 
     [Fact]
+    public void A_mute_that_comes_before_any_run_makes_the_shared_directory_as_a_wrapper_would()
+    {
+        var workdir = _box.PathOf("mackerel-agent");
+        Directory.CreateDirectory(workdir);
+        File.SetUnixFileMode(workdir, (UnixFileMode)0x1ff);
+        _box.Env["METACHECK_STATE_DIR"] = null;
+        _box.Env["MACKEREL_PLUGIN_WORKDIR"] = workdir;
+
+        var mute = RunAs(OtherUser, workdir, Path.Combine(Installed.BinDir, "metacheck"), "mute", "--for", "10m", "--reason", "deploy");
+        mute.Exit.Should().Be(0, mute.ToString());
+        File.GetUnixFileMode(Path.Combine(workdir, "metacheck")).Should().Be((UnixFileMode)0x3ff, "the first writer, whoever it is, makes the shared sticky directory");
+        var muted = RunAs(OtherUser, workdir, Path.Combine(Installed.BinDir, "delay-checker"), "--", "sh", "-c", "echo down; exit 2");
+        muted.Exit.Should().Be(0, muted.ToString());
+        muted.Lines[0].Should().StartWith("OK: muted until ").And.EndWith("(deploy)", "the wrapper finds the mute in the same store");
+    }
+
+    [Fact]
+    public void A_shared_directory_another_user_made_is_passed_over_for_the_users_own_default()
+    {
+        // Whoever runs first makes $MACKEREL_PLUGIN_WORKDIR/metacheck. If that was another user (not
+        // root), its owner could move our store away: root uses its own default, and says why.
+        var workdir = _box.PathOf("mackerel-agent");
+        var shared = Path.Combine(workdir, StateDirectory.SharedDirName);
+        Directory.CreateDirectory(shared);
+        Process.Start("chown", ["65534", shared])!.WaitForExit();
+        Func<string, string?> env = name => name == "MACKEREL_PLUGIN_WORKDIR" ? workdir : null;
+
+        var root = StateDirectory.Resolve(null, env, 0);
+        root.Path.Should().Be("/var/lib/metacheck");
+        root.Source.Should().Contain($"{shared} belongs to uid 65534");
+        StateDirectory.Resolve(null, env, 65534).Should().Be(new StateLocation(Path.Combine(shared, "65534"), "MACKEREL_PLUGIN_WORKDIR", SharedParent: true));
+    }
+
+    [Fact]
     public void Without_a_usable_store_the_wrapper_says_so_in_its_own_output()
     {
         var real = _box.PathOf("elsewhere");
