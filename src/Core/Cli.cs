@@ -206,16 +206,28 @@ public static class Opt
     public static Option<Status> StatusOption(string name, string description, Status defaultValue) => new(name)
     {
         Description = description,
-        HelpName = "OK|WARNING|CRITICAL|UNKNOWN",
+        HelpName = StatusHelpName,
         DefaultValueFactory = _ => defaultValue,
-        CustomParser = r =>
-        {
-            var text = r.Tokens.Count > 0 ? r.Tokens[0].Value : "";
-            if (StatusNames.TryParse(text, out var status)) return status;
-            r.AddError($"{name} takes OK, WARNING, CRITICAL or UNKNOWN (or 0-3), got '{Shorten(text)}'");
-            return defaultValue;
-        },
+        CustomParser = r => ParseStatus(r, name) ?? defaultValue,
     };
+
+    /// <summary>A status with no default: null when the option is not given.</summary>
+    public static Option<Status?> OptionalStatusOption(string name, string description) => new(name)
+    {
+        Description = description,
+        HelpName = StatusHelpName,
+        CustomParser = r => ParseStatus(r, name),
+    };
+
+    private const string StatusHelpName = "OK|WARNING|CRITICAL|UNKNOWN";
+
+    private static Status? ParseStatus(System.CommandLine.Parsing.ArgumentResult r, string name)
+    {
+        var text = r.Tokens.Count > 0 ? r.Tokens[0].Value : "";
+        if (StatusNames.TryParse(text, out var status)) return status;
+        r.AddError($"{name} takes OK, WARNING, CRITICAL or UNKNOWN (or 0-3), got '{Shorten(text)}'");
+        return null;
+    }
 
     public static Option<string?> Text(string name, string description, params string[] aliases)
     {

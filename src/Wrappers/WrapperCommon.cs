@@ -28,18 +28,8 @@ public sealed class CommonOptions
         "Status reported when --timeout fires.", Status.Unknown);
     public readonly Option<string?> StateDir = Opt.Text("--state-dir",
         $"Directory of the run-history store (default: ${StateDirectory.EnvVar}, $MACKEREL_PLUGIN_WORKDIR/metacheck/<uid>, /var/lib/metacheck (root) or ~/.local/state/metacheck).");
-    public readonly Option<Status?> NoHistory = new("--no-history")
-    {
-        Description = "Status to report when the run-history store cannot be used, e.g. UNKNOWN (default: the check's own result, with a line saying history is off).",
-        HelpName = "OK|WARNING|CRITICAL|UNKNOWN",
-        CustomParser = r =>
-        {
-            var text = r.Tokens.Count > 0 ? r.Tokens[0].Value : "";
-            if (StatusNames.TryParse(text, out var status)) return status;
-            r.AddError($"--no-history takes OK, WARNING, CRITICAL or UNKNOWN (or 0-3), got '{Opt.Shorten(text)}'");
-            return null;
-        },
-    };
+    public readonly Option<Status?> NoHistory = Opt.OptionalStatusOption("--no-history",
+        "Status to report when the run-history store cannot be used, e.g. UNKNOWN (default: the check's own result, with a line saying history is off).");
     public readonly Option<int?> KeepRuns = Opt.OptionalInt("--keep-runs",
         $"Runs kept per check in the history (default: {StateStore.DefaultKeepRuns}, or $METACHECK_KEEP_RUNS).", 1, 10_000_000);
 
@@ -77,6 +67,7 @@ public sealed partial class WrapperRun : IDisposable
     private readonly RunSettings _settings;
     private readonly Status _timeoutStatus;
     private readonly Status? _noHistory;
+    private readonly TimeSpan? _forgetAfter;
     private StateStore? _store;
     private bool _storeFailed;
     private string? _storeProblem;
@@ -92,8 +83,6 @@ public sealed partial class WrapperRun : IDisposable
         _noHistory = parsed.GetValue(common.NoHistory);
         _forgetAfter = ForgetAfterFromEnv(env);
     }
-
-    private readonly TimeSpan? _forgetAfter;
 
     /// <summary>$METACHECK_FORGET_AFTER: how long a check may go unrun before it is forgotten (90d, 12h, seconds); 0 or never: kept.</summary>
     private static TimeSpan? ForgetAfterFromEnv(WrapperEnvironment env)
