@@ -1,5 +1,4 @@
 using System.CommandLine;
-using System.CommandLine.Help;
 using System.Globalization;
 
 namespace MetaCheck.Core;
@@ -25,7 +24,7 @@ public static class Cli
     {
         var command = new CliCommand(name, description, dialect);
         foreach (var option in options) command.Options.Add(option);
-        command.Options.Add(new HelpOption());
+        command.Options.Add(new HelpFlag());
         return command;
     }
 
@@ -249,8 +248,18 @@ public static class Opt
     public static string Shorten(string text) => text.Length <= 40 ? text : text[..37] + "...";
 }
 
+/// <summary>
+/// `--help`, `-h`: our own flag rather than System.CommandLine's HelpOption, whose constructor loads that
+/// library's localised resources through reflection (about 2 ms of every run, help asked or not).
+/// <see cref="HelpText"/> renders the help; the front-ends only see a flag.
+/// </summary>
+public sealed class HelpFlag() : Option<bool>("--help", "-h", "-?")
+{
+    public const string Text = "Show this help and exit 0.";
+}
+
 /// <summary>A `--version` flag: when given, the command prints "name (metacheck X.Y.Z)" and exits 0.</summary>
 public sealed class VersionOption() : Option<bool>("--version")
 {
-    public static string Text(string command) => $"{command} (metacheck {typeof(VersionOption).Assembly.GetName().Version?.ToString(3)})";
+    public static string Text(string command) => $"{command} (metacheck {BuildInfo.Version})";
 }

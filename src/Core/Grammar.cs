@@ -60,7 +60,8 @@ public static class Grammar
 
     public static GrammarResult Parse(Dialect dialect, IEnumerable<Option> options, IReadOnlyList<string> args, bool wrapper = false)
     {
-        var specs = options.Select(ToSpec).ToList();
+        var specs = new List<Spec>();
+        foreach (var option in options) specs.Add(ToSpec(option));
         var result = new GrammarResult();
         switch (dialect)
         {
@@ -77,18 +78,24 @@ public static class Grammar
         return result;
     }
 
+    // Plain loops, not LINQ: in a Native AOT binary each LINQ operator's first use over a new type costs
+    // a generic-virtual-method lookup, and this runs for every option of every command (~1 ms a run).
     private static Spec ToSpec(Option option)
     {
-        var names = option.Aliases.Prepend(option.Name)
-            .Where(n => n.StartsWith('-'))
-            .Select(n => n.TrimStart('-'))
-            .Where(n => n.Length > 0 && n != "?")
-            .Distinct()
-            .ToArray();
+        var names = new List<string>(option.Aliases.Count + 1);
+        AddName(names, option.Name);
+        foreach (var alias in option.Aliases) AddName(names, alias);
         var type = Nullable.GetUnderlyingType(option.ValueType) ?? option.ValueType;
         bool numeric = type == typeof(int) || type == typeof(long) || type == typeof(double) || type == typeof(decimal) || type == typeof(TimeSpan);
-        bool help = option is System.CommandLine.Help.HelpOption;
-        return new Spec(option, names, help || type == typeof(bool), numeric, help);
+        bool help = option is HelpFlag;
+        return new Spec(option, [.. names], help || type == typeof(bool), numeric, help);
+    }
+
+    private static void AddName(List<string> names, string name)
+    {
+        if (!name.StartsWith('-')) return;
+        var bare = name.TrimStart('-');
+        if (bare.Length > 0 && bare != "?" && !names.Contains(bare)) names.Add(bare);
     }
 
     private static bool IsList(Option option) => option.Arity.MaximumNumberOfValues > 1;
@@ -98,7 +105,9 @@ public static class Grammar
     {
         var last = new Dictionary<Option, int>();
         for (int i = 0; i < result.Values.Count; i++) last[result.Values[i].Option] = i;
-        var kept = result.Values.Where((v, i) => IsList(v.Option) || last[v.Option] == i).ToList();
+        var kept = new List<(Option Option, string Value)>(result.Values.Count);
+        for (int i = 0; i < result.Values.Count; i++)
+            if (IsList(result.Values[i].Option) || last[result.Values[i].Option] == i) kept.Add(result.Values[i]);
         result.Values.Clear();
         result.Values.AddRange(kept);
     }

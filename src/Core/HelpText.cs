@@ -1,5 +1,4 @@
 using System.CommandLine;
-using System.CommandLine.Help;
 using System.Globalization;
 using System.Text;
 
@@ -70,7 +69,7 @@ public static class HelpText
         return IsFlag(option) ? shown : $"{shown} <{ValueName(option)}>";
     }
 
-    private static bool IsFlag(Option option) => option is HelpOption || (Nullable.GetUnderlyingType(option.ValueType) ?? option.ValueType) == typeof(bool);
+    private static bool IsFlag(Option option) => option is HelpFlag || (Nullable.GetUnderlyingType(option.ValueType) ?? option.ValueType) == typeof(bool);
 
     private static string ValueName(Option option)
     {
@@ -83,7 +82,7 @@ public static class HelpText
 
     private static string Describe(Option option)
     {
-        if (option is HelpOption) return "Show this help and exit 0.";
+        if (option is HelpFlag) return HelpFlag.Text;
         var description = option.Description ?? "";
         if (description.Contains("default", StringComparison.OrdinalIgnoreCase) || !option.HasDefaultValue) return description;
         var shown = option.GetDefaultValue() switch

@@ -59,9 +59,13 @@ public static class Program
         return Cli.UsageError(Self, $"unknown command '{Opt.Shorten(args[0])}'; '{Self} --help' lists them");
     }
 
-    private static string? Version => typeof(Program).Assembly.GetName().Version?.ToString(3);
+    private const string Version = BuildInfo.Version;
 
-    private static CommandInfo? Find(string name) => Commands.FirstOrDefault(c => c.AllNames.Contains(name, StringComparer.Ordinal));
+    private static CommandInfo? Find(string name)
+    {
+        foreach (var command in Commands) if (command.IsNamed(name)) return command;
+        return null;
+    }
 
     /// <summary>Last line of defence: whatever escapes a command is UNKNOWN with one line, never a stack trace.</summary>
     private static int Run(CommandInfo command, string[] args)

@@ -39,7 +39,7 @@ public static class Doctor
     private static void Links(IReadOnlyList<string> names, List<(Verdict, string)> findings)
     {
         var self = System.Environment.ProcessPath is { } p ? Path.GetFullPath(p) : null;
-        findings.Add((Verdict.Info, $"metacheck {typeof(Doctor).Assembly.GetName().Version?.ToString(3)} at {self}"));
+        findings.Add((Verdict.Info, $"metacheck {BuildInfo.Version} at {self}"));
         if (self is null) return;
         var binDir = Path.GetDirectoryName(self)!;
         var pluginDir = Path.GetFullPath(Path.Combine(binDir, "..", "lib", "metacheck", "bin"));

@@ -29,7 +29,7 @@ public static class MuteCommands
         {
             var span = parsed.GetValue(duration) ?? throw new UsageException("--for is required: how long to mute, e.g. --for 30m");
             if (span <= TimeSpan.Zero) throw new UsageException("--for must be longer than 0 s");
-            var now = SystemClock.Instance.GetCurrentInstant();
+            var now = UtcClock.Instance.GetCurrentInstant();
             long until = now.ToUnixTimeMilliseconds() + (long)span.TotalMilliseconds;
             var why = parsed.GetValue(reason) ?? "";
             return WithStore(parsed.GetValue(stateDir), (store, dir) =>
@@ -55,7 +55,7 @@ public static class MuteCommands
         definition.Arguments.Add(checks);
         return Cli.Run(definition, args, parsed => WithStore(parsed.GetValue(stateDir), (store, dir) =>
         {
-            var now = SystemClock.Instance.GetCurrentInstant();
+            var now = UtcClock.Instance.GetCurrentInstant();
             long nowMs = now.ToUnixTimeMilliseconds();
             var named = Named(store, dir, parsed.GetValue(checks) ?? []);
             if (named is null)

@@ -14,7 +14,7 @@ public sealed record WrapperEnvironment(
     TextWriter Stderr)
 {
     public static WrapperEnvironment System() => new(
-        SystemClock.Instance, ProcessRunner.Instance, Environment.GetEnvironmentVariable,
+        UtcClock.Instance, ProcessRunner.Instance, Environment.GetEnvironmentVariable,
         StandardStream.Stdout, Console.Error);
 }
 

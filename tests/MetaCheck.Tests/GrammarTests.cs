@@ -1,5 +1,4 @@
 using System.CommandLine;
-using System.CommandLine.Help;
 using MetaCheck.Core;
 
 namespace MetaCheck.Tests;
@@ -14,18 +13,18 @@ public sealed class GrammarTests
     private static Option[] GetoptOptions() =>
     [
         new Option<int>("-c", "--count"), new Option<string?>("--identifier"), new Option<int>("--interval"),
-        new Option<string?>("--ranges"), new Option<bool>("--verbose"), new HelpOption(),
+        new Option<string?>("--ranges"), new Option<bool>("--verbose"), new HelpFlag(),
     ];
 
     private static Option[] GoFlagsOptions() =>
     [
         new Option<int?>("-p", "--port"), new Option<string?>("-H", "--hostname"), new Option<bool>("-E", "--escape"),
-        new Option<bool>("-W", "--error-warning"), new Option<double?>("-t", "--timeout"), new Option<string[]>("--expect"), new HelpOption(),
+        new Option<bool>("-W", "--error-warning"), new Option<double?>("-t", "--timeout"), new Option<string[]>("--expect"), new HelpFlag(),
     ];
 
     private static Option[] GoFlagOptions() =>
     [
-        new Option<string?>("--prefix"), new Option<bool>("--extend"), new Option<string?>("--tempfile"), new HelpOption(),
+        new Option<string?>("--prefix"), new Option<bool>("--extend"), new Option<string?>("--tempfile"), new HelpFlag(),
     ];
 
     private static string Render(Dialect dialect, Option[] options, string[] args, bool wrapper = false)
@@ -155,7 +154,7 @@ public sealed class GrammarTests
     [InlineData("--foo bar", " |  | unknown option '--foo', 'bar'")]
     [InlineData("-h", "help")]
     public void No_arguments_ignores_everything_but_help(string args, string expected) =>
-        Render(Dialect.NoArguments, [new HelpOption()], Split(args)).Should().Be(expected);
+        Render(Dialect.NoArguments, [new HelpFlag()], Split(args)).Should().Be(expected);
 
     /// <summary>Splits on spaces; 'single quotes' keep a word together.</summary>
     private static string[] Split(string args)

@@ -44,6 +44,15 @@ public sealed class StoreMaintenanceTests : IDisposable
     }
 
     [Fact]
+    public void Awkward_arguments_come_back_from_the_store_as_they_were_given()
+    {
+        // The store keeps argv as JSON; quotes, backslashes, control characters and non-ASCII must survive it.
+        string[] awkward = ["sh", "-c", "exit 0", "say \"hi\"", @"C:\dir\", "tab\there", "line\nbreak", "\u0001", "</script>", "日本語 ✓", ""];
+        _box.Run("delay-checker", ["-c", "3", "--", .. awkward]).Exit.Should().Be(0);
+        Status()[0].GetProperty("argv").EnumerateArray().Select(a => a.GetString()).Should().Equal(awkward);
+    }
+
+    [Fact]
     public void History_finds_a_check_by_its_identifier()
     {
         _box.Run("delay-checker", ["-c", "3", "--identifier", "db1-port", "--", .. Down]);

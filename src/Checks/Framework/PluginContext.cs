@@ -21,7 +21,7 @@ public sealed class PluginContext
     {
         Paths = HostPaths.FromEnvironment(Environment.GetEnvironmentVariable),
         Runner = ProcessRunner.Instance,
-        Clock = SystemClock.Instance,
+        Clock = UtcClock.Instance,
         GetEnv = Environment.GetEnvironmentVariable,
         Out = Console.Out,
         Err = Console.Error,
