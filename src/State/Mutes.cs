@@ -25,57 +25,31 @@ public sealed partial class StateStore
         """;
 
     /// <summary>The mute in force for a check at <paramref name="nowMs"/>, the one lasting longest if several.</summary>
-    public Mute? ActiveMute(string checkKey, long nowMs) => Guard(() =>
-    {
-        using var cmd = Command("""
-            SELECT check_key, until, reason, created_at FROM mutes
-            WHERE check_key IN ($key, $all) AND until > $now ORDER BY until DESC LIMIT 1
-            """, null);
-        cmd.Parameters.AddWithValue("$key", checkKey);
-        cmd.Parameters.AddWithValue("$all", Mute.AllChecks);
-        cmd.Parameters.AddWithValue("$now", nowMs);
-        using var reader = cmd.ExecuteReader();
-        return reader.Read() ? ReadMute(reader) : null;
-    });
+    public Mute? ActiveMute(string checkKey, long nowMs) => Guard(() => _connection.First("""
+        SELECT check_key, until, reason, created_at FROM mutes
+        WHERE check_key IN ($key, $all) AND until > $now ORDER BY until DESC LIMIT 1
+        """, ReadMute, ("$key", checkKey), ("$all", Mute.AllChecks), ("$now", nowMs)));
 
     /// <summary>Every mute still in force, store-wide first, with the row of the check each one names.</summary>
-    public IReadOnlyList<Mute> ActiveMutes(long nowMs) => Guard(() =>
-    {
-        using var cmd = Command("""
-            SELECT m.check_key, m.until, m.reason, m.created_at, c.id FROM mutes m LEFT JOIN checks c ON c.key = m.check_key
-            WHERE m.until > $now ORDER BY m.check_key <> '', m.until
-            """, null);
-        cmd.Parameters.AddWithValue("$now", nowMs);
-        using var reader = cmd.ExecuteReader();
-        var list = new List<Mute>();
-        while (reader.Read()) list.Add(ReadMute(reader) with { CheckRowId = reader.IsDBNull(4) ? null : reader.GetInt64(4) });
-        return (IReadOnlyList<Mute>)list;
-    });
+    public IReadOnlyList<Mute> ActiveMutes(long nowMs) => Guard(() => (IReadOnlyList<Mute>)_connection.Query("""
+        SELECT m.check_key, m.until, m.reason, m.created_at, c.id FROM mutes m LEFT JOIN checks c ON c.key = m.check_key
+        WHERE m.until > $now ORDER BY m.check_key <> '', m.until
+        """, r => ReadMute(r) with { CheckRowId = r.NullableInt64(4) }, ("$now", nowMs)));
 
     /// <summary>The key of a check listed by <see cref="ListChecks"/> (what a mute names).</summary>
-    public string? CheckKey(long rowId) => Guard(() =>
-    {
-        using var cmd = Command("SELECT key FROM checks WHERE id = $id", null);
-        cmd.Parameters.AddWithValue("$id", rowId);
-        return cmd.ExecuteScalar() as string;
-    });
+    public string? CheckKey(long rowId) => Guard(() => _connection.First("SELECT key FROM checks WHERE id = $id", r => r.Text(0), ("$id", rowId)));
 
     /// <summary>Mutes (or re-mutes: the new end and reason replace the old) the given keys; expired mutes are dropped.</summary>
     public void SetMutes(IEnumerable<string> checkKeys, long untilMs, string reason, long nowMs) => Guard(() =>
     {
-        using var tx = _connection.BeginTransaction(deferred: false);
-        DropExpiredMutes(nowMs, tx);
+        using var tx = _connection.BeginImmediate();
+        DropExpiredMutes(nowMs);
         foreach (var key in checkKeys)
         {
-            using var cmd = Command("""
+            _connection.Execute("""
                 INSERT INTO mutes (check_key, until, reason, created_at) VALUES ($key, $until, $reason, $now)
                 ON CONFLICT (check_key) DO UPDATE SET until = excluded.until, reason = excluded.reason, created_at = excluded.created_at
-                """, tx);
-            cmd.Parameters.AddWithValue("$key", key);
-            cmd.Parameters.AddWithValue("$until", untilMs);
-            cmd.Parameters.AddWithValue("$reason", reason);
-            cmd.Parameters.AddWithValue("$now", nowMs);
-            cmd.ExecuteNonQuery();
+                """, ("$key", key), ("$until", untilMs), ("$reason", reason), ("$now", nowMs));
         }
         tx.Commit();
         return 0;
@@ -84,37 +58,17 @@ public sealed partial class StateStore
     /// <summary>Lifts the mutes of the given keys (null: every mute); returns those that were in force.</summary>
     public IReadOnlyList<Mute> RemoveMutes(IReadOnlyCollection<string>? checkKeys, long nowMs) => Guard(() =>
     {
-        using var tx = _connection.BeginTransaction(deferred: false);
-        DropExpiredMutes(nowMs, tx);
-        using var cmd = Command("DELETE FROM mutes RETURNING check_key, until, reason, created_at", tx);
-        var removed = new List<Mute>();
-        if (checkKeys is null)
-        {
-            using var reader = cmd.ExecuteReader();
-            while (reader.Read()) removed.Add(ReadMute(reader));
-        }
-        else
-        {
-            cmd.CommandText = "DELETE FROM mutes WHERE check_key = $key RETURNING check_key, until, reason, created_at";
-            var key = cmd.Parameters.Add("$key", Microsoft.Data.Sqlite.SqliteType.Text);
-            foreach (var k in checkKeys)
-            {
-                key.Value = k;
-                using var reader = cmd.ExecuteReader();
-                while (reader.Read()) removed.Add(ReadMute(reader));
-            }
-        }
+        using var tx = _connection.BeginImmediate();
+        DropExpiredMutes(nowMs);
+        const string Returning = "RETURNING check_key, until, reason, created_at";
+        var removed = checkKeys is null
+            ? _connection.Query($"DELETE FROM mutes {Returning}", ReadMute)
+            : checkKeys.SelectMany(key => _connection.Query($"DELETE FROM mutes WHERE check_key = $key {Returning}", ReadMute, ("$key", key))).ToList();
         tx.Commit();
         return (IReadOnlyList<Mute>)removed;
     });
 
-    private void DropExpiredMutes(long nowMs, Microsoft.Data.Sqlite.SqliteTransaction tx)
-    {
-        using var cmd = Command("DELETE FROM mutes WHERE until <= $now", tx);
-        cmd.Parameters.AddWithValue("$now", nowMs);
-        cmd.ExecuteNonQuery();
-    }
+    private void DropExpiredMutes(long nowMs) => _connection.Execute("DELETE FROM mutes WHERE until <= $now", ("$now", nowMs));
 
-    private static Mute ReadMute(Microsoft.Data.Sqlite.SqliteDataReader reader) =>
-        new(reader.GetString(0), reader.GetInt64(1), reader.GetString(2), reader.GetInt64(3));
+    private static Mute ReadMute(SqliteRow row) => new(row.Text(0), row.Int64(1), row.Text(2), row.Int64(3));
 }

@@ -1,7 +1,6 @@
 using System.Globalization;
 using System.Text;
 using System.Text.Json;
-using Microsoft.Data.Sqlite;
 
 namespace MetaCheck.State;
 
@@ -16,6 +15,9 @@ public sealed partial class StateStore : IDisposable
     public const int DefaultKeepRuns = 1000;
     private static readonly TimeSpan LockWait = TimeSpan.FromSeconds(3);
 
+    /// <summary>How long tidying (a checkpoint, forgetting old checks) waits for other runs before leaving it to a later run.</summary>
+    private static readonly TimeSpan TidyingWait = TimeSpan.FromSeconds(1);
+
     /// <summary>Checks not run for this long are dropped with their runs (<see cref="Maintain"/>); $METACHECK_FORGET_AFTER overrides it.</summary>
     public static readonly TimeSpan DefaultForgetAfter = TimeSpan.FromDays(90);
     private const int SqliteDbConfigNoCheckpointOnClose = 1006;
@@ -23,9 +25,9 @@ public sealed partial class StateStore : IDisposable
     /// <summary>Past this size the WAL is copied into the database and truncated (see <see cref="TruncateLargeWal"/>).</summary>
     public const long WalLimitBytes = 512 * 1024;
 
-    private SqliteConnection _connection;
+    private SqliteDb _connection;
 
-    private StateStore(string path, SqliteConnection connection, int keepRuns, bool readOnly = false)
+    private StateStore(string path, SqliteDb connection, int keepRuns, bool readOnly = false)
     {
         DatabasePath = path;
         _connection = connection;
@@ -52,20 +54,20 @@ public sealed partial class StateStore : IDisposable
         StateDirectory.EnsurePrivate(location);
         var path = Path.Combine(location.Path, FileName);
         var notices = new List<string>();
-        SqliteConnection connection;
+        SqliteDb connection;
         try
         {
             try
             {
                 connection = Connect(path);
             }
-            catch (SqliteException e) when (IsCorruption(e))
+            catch (SqliteError e) when (IsCorruption(e))
             {
                 notices.Add(Quarantine(path, e));
                 connection = Connect(path);
             }
         }
-        catch (SqliteException e)
+        catch (SqliteError e)
         {
             throw Unavailable(path, e);
         }
@@ -82,15 +84,12 @@ public sealed partial class StateStore : IDisposable
     {
         var path = StateDirectory.ExistingStoreFile(directory);
         if (path is null) return null;
-        var connection = new SqliteConnection(new SqliteConnectionStringBuilder
-        {
-            DataSource = path, Mode = SqliteOpenMode.ReadOnly, Pooling = false, DefaultTimeout = 1,
-        }.ToString());
+        SqliteDb? connection = null;
         try
         {
-            connection.Open();
-            Execute(connection, $"PRAGMA busy_timeout = {(int)LockWait.TotalMilliseconds}");
-            long version = Scalar<long>(connection, "PRAGMA user_version");
+            connection = SqliteDb.Open(path, readOnly: true);
+            connection.BusyTimeout(LockWait);
+            long version = connection.Int64("PRAGMA user_version");
             CheckVersion(path, version);
             if (version < Steps.Length)
             {
@@ -102,21 +101,21 @@ public sealed partial class StateStore : IDisposable
             }
             return new StateStore(path, connection, DefaultKeepRuns, readOnly: true);
         }
-        catch (SqliteException e)
+        catch (SqliteError e)
         {
-            connection.Dispose();
+            connection?.Dispose();
             throw new StateUnavailableException($"cannot read state store {path}: {e.Message}", e);
         }
         catch
         {
-            connection.Dispose();
+            connection?.Dispose();
             throw;
         }
     }
 
     /// <summary>Failures that make the store unusable for this run; callers fail open.</summary>
     public static bool IsUnusable(Exception e) =>
-        e is StateUnavailableException or IOException or UnauthorizedAccessException or SqliteException;
+        e is StateUnavailableException or IOException or UnauthorizedAccessException or SqliteError;
 
     /// <summary>
     /// The current user's store, or null after one line on stderr naming the problem and what the
@@ -152,34 +151,25 @@ public sealed partial class StateStore : IDisposable
         Notices.Clear();
     }
 
-    private static SqliteConnection Connect(string path)
+    private static SqliteDb Connect(string path)
     {
         StateDirectory.EnsurePrivateFile(path);
         // Left by an older metacheck or a sqlite3 session under another umask: tightened, never trusted.
         StateDirectory.EnsurePrivateFile(path + "-wal", create: false);
         StateDirectory.EnsurePrivateFile(path + "-shm", create: false);
-        var connection = new SqliteConnection(new SqliteConnectionStringBuilder
-        {
-            DataSource = path,
-            Mode = SqliteOpenMode.ReadWrite,
-            Pooling = false,
-            // Microsoft.Data.Sqlite retries a busy statement until this many seconds have passed, on top
-            // of SQLite's own busy_timeout: the smallest value makes the wait busy_timeout alone (3 s, not 6).
-            DefaultTimeout = 1,
-        }.ToString());
+        var connection = SqliteDb.Open(path, readOnly: false);
         try
         {
-            connection.Open();
             // A run is short: checkpointing the WAL into the database (and deleting it) on every
             // close would cost an fsync per run. SQLite's auto-checkpoint is off too: it cannot bound
             // the WAL here (see TruncateLargeWal); the run that finds the WAL large does it instead.
-            SQLitePCL.raw.sqlite3_db_config(connection.Handle, SqliteDbConfigNoCheckpointOnClose, 1, out _);
-            SQLitePCL.raw.sqlite3_busy_timeout(connection.Handle, (int)LockWait.TotalMilliseconds);
+            connection.Configure(SqliteDbConfigNoCheckpointOnClose, 1);
+            connection.BusyTimeout(LockWait);
             // The first statement that needs the file's lock runs alone: in one multi-statement command
             // a locked store cost a full wait in a pragma, and then another in the next statement (6 s).
             Migrate(connection, path);
-            Execute(connection, "PRAGMA synchronous = NORMAL");
-            Execute(connection, "PRAGMA wal_autocheckpoint = 0");
+            connection.Execute("PRAGMA synchronous = NORMAL");
+            connection.Execute("PRAGMA wal_autocheckpoint = 0");
             return connection;
         }
         catch
@@ -193,7 +183,7 @@ public sealed partial class StateStore : IDisposable
     /// The schema, as the ordered steps that build it; `PRAGMA user_version` is the number of steps
     /// applied. A step is never changed once released: a change is a new step at the end.
     /// </summary>
-    private static readonly Action<SqliteConnection, SqliteTransaction>[] Steps =
+    private static readonly Action<SqliteDb>[] Steps =
     [
         CreateTables,          // 1
         DescribeAndRedact,     // 2: argv as a list, the options in the key, secrets out of older rows
@@ -207,51 +197,49 @@ public sealed partial class StateStore : IDisposable
                 $"state store {path} has schema version {version}, newer than this metacheck knows ({Steps.Length}); upgrade metacheck or use another --state-dir");
     }
 
-    private static void Migrate(SqliteConnection connection, string path)
+    private static void Migrate(SqliteDb connection, string path)
     {
-        long version = Scalar<long>(connection, "PRAGMA user_version");
+        long version = connection.Int64("PRAGMA user_version");
         CheckVersion(path, version);
         if (version == Steps.Length) return;
         // WAL is a property of the file: set once, before any transaction.
-        if (version == 0) Execute(connection, "PRAGMA journal_mode = WAL");
+        if (version == 0) connection.Execute("PRAGMA journal_mode = WAL");
         // What a step rewrites (secrets, by step 2) must not linger in freed space, nor in the WAL.
-        Execute(connection, "PRAGMA secure_delete = ON");
-        using (var tx = connection.BeginTransaction(deferred: false))
+        connection.Execute("PRAGMA secure_delete = ON");
+        using (var tx = connection.BeginImmediate())
         {
-            version = Scalar<long>(connection, "PRAGMA user_version"); // another process may have migrated meanwhile
+            version = connection.Int64("PRAGMA user_version"); // another process may have migrated meanwhile
             CheckVersion(path, version);
             for (long step = version; step < Steps.Length; step++)
             {
-                Steps[step](connection, tx);
-                Execute(connection, $"PRAGMA user_version = {step + 1}", tx);
+                Steps[step](connection);
+                connection.Execute($"PRAGMA user_version = {step + 1}");
             }
             tx.Commit();
         }
-        Execute(connection, "PRAGMA secure_delete = OFF");
+        connection.Execute("PRAGMA secure_delete = OFF");
         if (version > 0) TryCheckpoint(connection);
     }
 
     /// <summary>Copies the WAL into the database and empties it; gives up at once if other runs hold the store.</summary>
-    private static void TryCheckpoint(SqliteConnection connection)
+    private static void TryCheckpoint(SqliteDb connection)
     {
         try
         {
-            Execute(connection, "PRAGMA busy_timeout = 100");
-            using var checkpoint = connection.CreateCommand();
-            checkpoint.CommandText = "PRAGMA wal_checkpoint(TRUNCATE)";
-            checkpoint.ExecuteNonQuery();
+            connection.BusyTimeout(TidyingWait);
+            connection.Execute("PRAGMA wal_checkpoint(TRUNCATE)");
         }
-        catch (SqliteException)
+        catch (SqliteError)
         {
             // Only tidying: the data is committed either way.
         }
         finally
         {
-            Execute(connection, $"PRAGMA busy_timeout = {(int)LockWait.TotalMilliseconds}");
+            connection.BusyTimeout(LockWait);
         }
     }
 
-    private static void CreateTables(SqliteConnection connection, SqliteTransaction tx) => Execute(connection, """
+    private static void CreateTables(SqliteDb connection) => connection.Execute("""
         CREATE TABLE IF NOT EXISTS checks (
             id INTEGER PRIMARY KEY,
             key TEXT NOT NULL UNIQUE,
@@ -290,17 +278,17 @@ public sealed partial class StateStore : IDisposable
             updated_at INTEGER NOT NULL,
             PRIMARY KEY (namespace, name)
         );
-        """, tx);
+        """);
 
     /// <summary>
     /// Step 3: delay-checker --recover keeps the status an open alert holds and the successes in a row
     /// since (no row needs them yet: step 2 gave every older check a key no run produces). Mutes: see Mutes.cs.
     /// </summary>
-    private static void HoldAndMute(SqliteConnection connection, SqliteTransaction tx) => Execute(connection, $"""
+    private static void HoldAndMute(SqliteDb connection) => connection.Execute($"""
         ALTER TABLE checks ADD COLUMN held_status INTEGER;
         ALTER TABLE checks ADD COLUMN ok_streak INTEGER NOT NULL DEFAULT 0;
         {MutesSchema}
-        """, tx);
+        """);
 
     /// <summary>
     /// Step 2: `argv` (a JSON array, secrets redacted), `options` (the wrapper options in the key) and
@@ -308,33 +296,19 @@ public sealed partial class StateStore : IDisposable
     /// Rows of schema 1 keep their history, with secrets redacted and a key no new run produces
     /// (keys now hold the options): they are shown, and forgotten once they have not run for a while.
     /// </summary>
-    private static void DescribeAndRedact(SqliteConnection connection, SqliteTransaction tx)
+    private static void DescribeAndRedact(SqliteDb connection)
     {
-        Execute(connection, """
+        connection.Execute("""
             ALTER TABLE checks ADD COLUMN argv TEXT NOT NULL DEFAULT '[]';
             ALTER TABLE checks ADD COLUMN options TEXT NOT NULL DEFAULT '';
             ALTER TABLE checks ADD COLUMN reset_after INTEGER NOT NULL DEFAULT 0;
-            """, tx);
-        var rows = new List<(long Id, string Key)>();
-        using (var read = connection.CreateCommand())
-        {
-            read.Transaction = tx;
-            read.CommandText = "SELECT id, key FROM checks";
-            using var reader = read.ExecuteReader();
-            while (reader.Read()) rows.Add((reader.GetInt64(0), reader.GetString(1)));
-        }
-        foreach (var (id, key) in rows)
+            """);
+        foreach (var (id, key) in connection.Query("SELECT id, key FROM checks", r => (Id: r.Int64(0), Key: r.Text(1))))
         {
             var parts = CheckIdentity.ParseKey(key);
             var argv = parts is { Count: >= 2 } ? Secrets.Redact(parts[2..]) : [];
-            using var update = connection.CreateCommand();
-            update.Transaction = tx;
-            update.CommandText = "UPDATE checks SET key = $key, command = $command, argv = $argv WHERE id = $id";
-            update.Parameters.AddWithValue("$key", $"schema1:{id}");
-            update.Parameters.AddWithValue("$command", ShellQuote.Join(argv));
-            update.Parameters.AddWithValue("$argv", ArgvJson(argv));
-            update.Parameters.AddWithValue("$id", id);
-            update.ExecuteNonQuery();
+            connection.Execute("UPDATE checks SET key = $key, command = $command, argv = $argv WHERE id = $id",
+                ("$key", $"schema1:{id}"), ("$command", ShellQuote.Join(argv)), ("$argv", ArgvJson(argv)), ("$id", id));
         }
     }
 
@@ -372,7 +346,7 @@ public sealed partial class StateStore : IDisposable
     }
 
     /// <summary>Current state without taking the write lock (interval-checker's replay test).</summary>
-    public CheckState Read(CheckIdentity id, int recentRuns = 0) => Guard(() => ReadState(id.Key, recentRuns, null));
+    public CheckState Read(CheckIdentity id, int recentRuns = 0) => Guard(() => ReadState(id.Key, recentRuns));
 
     /// <summary>
     /// Atomic read-decide-write: <paramref name="decide"/> sees the state as of the write lock, and its
@@ -380,9 +354,9 @@ public sealed partial class StateStore : IDisposable
     /// </summary>
     public T Update<T>(CheckIdentity id, int recentRuns, Func<CheckState, (CheckUpdate Update, T Result)> decide) => Guard(() =>
     {
-        using var tx = _connection.BeginTransaction(deferred: false);
-        var (update, result) = decide(ReadState(id.Key, recentRuns, tx));
-        Write(id, update, tx);
+        using var tx = _connection.BeginImmediate();
+        var (update, result) = decide(ReadState(id.Key, recentRuns));
+        Write(id, update);
         tx.Commit();
         TruncateLargeWal(update.Run.StartedAtMs);
         return result;
@@ -403,57 +377,41 @@ public sealed partial class StateStore : IDisposable
         try
         {
             if (new FileInfo(DatabasePath + "-wal").Length < WalLimitBytes) return;
-            Execute(_connection, "PRAGMA busy_timeout = 100");
-            if (ForgetAfter is { } age) ForgetWhere("coalesce(last_run_at, 0) < $arg", nowMs - (long)age.TotalMilliseconds);
+            _connection.BusyTimeout(TidyingWait);
             try
             {
-                using var checkpoint = _connection.CreateCommand();
-                checkpoint.CommandText = "PRAGMA wal_checkpoint(TRUNCATE)";
-                checkpoint.CommandTimeout = 1; // Microsoft.Data.Sqlite retries SQLITE_BUSY for this long
-                checkpoint.ExecuteNonQuery();
+                if (ForgetAfter is { } age) ForgetWhere("coalesce(last_run_at, 0) < $arg", nowMs - (long)age.TotalMilliseconds);
+                _connection.Execute("PRAGMA wal_checkpoint(TRUNCATE)");
             }
             finally
             {
-                Execute(_connection, $"PRAGMA busy_timeout = {(int)LockWait.TotalMilliseconds}");
+                _connection.BusyTimeout(LockWait);
             }
         }
-        catch (Exception e) when (e is SqliteException or IOException)
+        catch (Exception e) when (e is SqliteError or IOException)
         {
             // The update is committed and safe in the WAL; only the tidying is left for later.
         }
     }
 
-    private CheckState ReadState(string key, int recentRuns, SqliteTransaction? tx)
+    private CheckState ReadState(string key, int recentRuns)
     {
-        using var cmd = Command("SELECT id, streak, alerting, cached_at, cached_status, cached_output, reset_after, held_status, ok_streak FROM checks WHERE key = $key", tx);
-        cmd.Parameters.AddWithValue("$key", key);
-        long checkId, streak, resetAfter, okStreak; bool alerting; CachedResult? cached = null; int? heldStatus;
-        using (var reader = cmd.ExecuteReader())
-        {
-            if (!reader.Read()) return CheckState.Empty;
-            checkId = reader.GetInt64(0);
-            streak = reader.GetInt64(1);
-            alerting = reader.GetInt64(2) != 0;
-            if (!reader.IsDBNull(3))
-                cached = new CachedResult(reader.GetInt64(3), (int)reader.GetInt64(4), reader.IsDBNull(5) ? [] : (byte[])reader.GetValue(5));
-            resetAfter = reader.GetInt64(6);
-            heldStatus = reader.IsDBNull(7) ? null : (int)reader.GetInt64(7);
-            okStreak = reader.GetInt64(8);
-        }
-        var recent = new List<bool>();
-        if (recentRuns > 0)
-        {
-            using var runs = Command("SELECT failed FROM runs WHERE check_id = $check AND id > $reset AND failed IS NOT NULL ORDER BY id DESC LIMIT $n", tx);
-            runs.Parameters.AddWithValue("$check", checkId);
-            runs.Parameters.AddWithValue("$reset", resetAfter);
-            runs.Parameters.AddWithValue("$n", recentRuns);
-            using var reader = runs.ExecuteReader();
-            while (reader.Read()) recent.Add(reader.GetInt64(0) != 0);
-        }
-        return new CheckState(streak, alerting, cached, recent, heldStatus, okStreak);
+        var row = _connection.First("""
+            SELECT id, streak, alerting, cached_at, cached_status, cached_output, reset_after, held_status, ok_streak
+            FROM checks WHERE key = $key
+            """, r => (
+                CheckId: r.Int64(0), Streak: r.Int64(1), Alerting: r.Int64(2) != 0,
+                Cached: r.IsNull(3) ? null : new CachedResult(r.Int64(3), (int)r.Int64(4), r.Blob(5)),
+                ResetAfter: r.Int64(6), HeldStatus: (int?)r.NullableInt64(7), OkStreak: r.Int64(8)),
+            ("$key", key));
+        if (row.CheckId == 0) return CheckState.Empty;
+        IReadOnlyList<bool> recent = recentRuns <= 0 ? [] : _connection.Query(
+            "SELECT failed FROM runs WHERE check_id = $check AND id > $reset AND failed IS NOT NULL ORDER BY id DESC LIMIT $n",
+            r => r.Int64(0) != 0, ("$check", row.CheckId), ("$reset", row.ResetAfter), ("$n", recentRuns));
+        return new CheckState(row.Streak, row.Alerting, row.Cached, recent, row.HeldStatus, row.OkStreak);
     }
 
-    private void Write(CheckIdentity id, CheckUpdate update, SqliteTransaction tx)
+    private void Write(CheckIdentity id, CheckUpdate update)
     {
         var run = update.Run;
         var cacheSql = update.Cache switch
@@ -462,8 +420,8 @@ public sealed partial class StateStore : IDisposable
             CacheChange.Clear => ", cached_at = NULL, cached_status = NULL, cached_output = NULL",
             _ => "",
         };
-        long checkId;
-        using (var upsert = Command($"""
+        var cache = update.Cache == CacheChange.Set ? update.NewCache : null;
+        long checkId = _connection.Int64($"""
             INSERT INTO checks (key, short_id, wrapper, identifier, command, argv, options)
                 VALUES ($key, $short, $wrapper, $identifier, $command, $argv, $options)
             ON CONFLICT (key) DO NOTHING;
@@ -473,118 +431,53 @@ public sealed partial class StateStore : IDisposable
                 {cacheSql}
             WHERE key = $key
             RETURNING id;
-            """, tx))
-        {
-            upsert.Parameters.AddWithValue("$key", id.Key);
-            upsert.Parameters.AddWithValue("$short", id.Id);
-            upsert.Parameters.AddWithValue("$wrapper", id.Wrapper);
-            upsert.Parameters.AddWithValue("$identifier", id.Identifier);
-            upsert.Parameters.AddWithValue("$command", id.CommandLine);
-            upsert.Parameters.AddWithValue("$argv", ArgvJson(id.Command));
-            upsert.Parameters.AddWithValue("$options", id.OptionsLine);
-            upsert.Parameters.AddWithValue("$streak", update.Streak);
-            upsert.Parameters.AddWithValue("$alerting", update.Alerting ? 1 : 0);
-            upsert.Parameters.AddWithValue("$threshold", (object?)update.Threshold ?? DBNull.Value);
-            upsert.Parameters.AddWithValue("$window", (object?)update.Window ?? DBNull.Value);
-            upsert.Parameters.AddWithValue("$started", run.StartedAtMs);
-            upsert.Parameters.AddWithValue("$status", run.Status);
-            upsert.Parameters.AddWithValue("$outcome", (int)run.Outcome);
-            upsert.Parameters.AddWithValue("$held_status", (object?)update.HeldStatus ?? DBNull.Value);
-            upsert.Parameters.AddWithValue("$ok_streak", update.OkStreak);
-            if (update.Cache == CacheChange.Set && update.NewCache is { } c)
-            {
-                upsert.Parameters.AddWithValue("$cached_at", c.AtMs);
-                upsert.Parameters.AddWithValue("$cached_status", c.Status);
-                upsert.Parameters.AddWithValue("$cached_output", c.Output);
-            }
-            checkId = (long)upsert.ExecuteScalar()!;
-        }
+            """,
+            ("$key", id.Key), ("$short", id.Id), ("$wrapper", id.Wrapper), ("$identifier", id.Identifier),
+            ("$command", id.CommandLine), ("$argv", ArgvJson(id.Command)), ("$options", id.OptionsLine),
+            ("$streak", update.Streak), ("$alerting", update.Alerting), ("$threshold", update.Threshold), ("$window", update.Window),
+            ("$started", run.StartedAtMs), ("$status", run.Status), ("$outcome", (int)run.Outcome),
+            ("$held_status", update.HeldStatus), ("$ok_streak", update.OkStreak),
+            ("$cached_at", cache?.AtMs), ("$cached_status", cache?.Status), ("$cached_output", cache?.Output));
 
-        using (var insert = Command("""
+        _connection.Execute("""
             INSERT INTO runs (check_id, started_at, duration_ms, inner_exit, status, outcome, failed, output)
             VALUES ($check, $started, $duration, $exit, $status, $outcome, $failed, $output)
-            """, tx))
-        {
-            insert.Parameters.AddWithValue("$check", checkId);
-            insert.Parameters.AddWithValue("$started", run.StartedAtMs);
-            insert.Parameters.AddWithValue("$duration", run.DurationMs);
-            insert.Parameters.AddWithValue("$exit", (object?)run.InnerExit ?? DBNull.Value);
-            insert.Parameters.AddWithValue("$status", run.Status);
-            insert.Parameters.AddWithValue("$outcome", (int)run.Outcome);
-            insert.Parameters.AddWithValue("$failed", update.Failed is { } f ? (f ? 1 : 0) : DBNull.Value);
-            insert.Parameters.AddWithValue("$output", run.Output);
-            insert.ExecuteNonQuery();
-        }
+            """,
+            ("$check", checkId), ("$started", run.StartedAtMs), ("$duration", run.DurationMs), ("$exit", run.InnerExit),
+            ("$status", run.Status), ("$outcome", (int)run.Outcome), ("$failed", update.Failed), ("$output", run.Output));
 
         // Retention: the index on (check_id, id) makes this a short range delete, so the cost of a
         // run stays flat however long the history grows.
-        using var trim = Command("""
+        _connection.Execute("""
             DELETE FROM runs WHERE check_id = $check AND id <=
                 (SELECT id FROM runs WHERE check_id = $check ORDER BY id DESC LIMIT 1 OFFSET $keep)
-            """, tx);
-        trim.Parameters.AddWithValue("$check", checkId);
-        trim.Parameters.AddWithValue("$keep", KeepRuns);
-        trim.ExecuteNonQuery();
+            """, ("$check", checkId), ("$keep", KeepRuns));
     }
 
-    public IReadOnlyList<CheckSummary> ListChecks() => Guard(() =>
-    {
-        using var cmd = Command("""
-            SELECT id, short_id, wrapper, identifier, command, streak, alerting, threshold, window,
-                   last_run_at, last_status, last_outcome, runs_total, argv, options
-            FROM checks ORDER BY last_run_at DESC
-            """, null);
-        using var reader = cmd.ExecuteReader();
-        var list = new List<CheckSummary>();
-        while (reader.Read())
-        {
-            list.Add(new CheckSummary(
-                reader.GetInt64(0), reader.GetString(1), reader.GetString(2), reader.GetString(3), reader.GetString(4),
-                reader.GetInt64(5), reader.GetInt64(6) != 0,
-                reader.IsDBNull(7) ? null : (int)reader.GetInt64(7),
-                reader.IsDBNull(8) ? null : (int)reader.GetInt64(8),
-                reader.IsDBNull(9) ? null : reader.GetInt64(9),
-                reader.IsDBNull(10) ? null : (int)reader.GetInt64(10),
-                reader.IsDBNull(11) ? null : (RunOutcome)reader.GetInt64(11),
-                reader.GetInt64(12), ParseArgv(reader.GetString(13)), reader.GetString(14)));
-        }
-        return (IReadOnlyList<CheckSummary>)list;
-    });
+    public IReadOnlyList<CheckSummary> ListChecks() => Guard(() => (IReadOnlyList<CheckSummary>)_connection.Query("""
+        SELECT id, short_id, wrapper, identifier, command, streak, alerting, threshold, window,
+               last_run_at, last_status, last_outcome, runs_total, argv, options
+        FROM checks ORDER BY last_run_at DESC
+        """, r => new CheckSummary(
+            r.Int64(0), r.Text(1), r.Text(2), r.Text(3), r.Text(4), r.Int64(5), r.Int64(6) != 0,
+            (int?)r.NullableInt64(7), (int?)r.NullableInt64(8), r.NullableInt64(9), (int?)r.NullableInt64(10),
+            (RunOutcome?)r.NullableInt64(11), r.Int64(12), ParseArgv(r.Text(13)), r.Text(14))));
 
     /// <summary>The newest <paramref name="limit"/> runs of a check (started at or after <paramref name="sinceMs"/>), oldest first.</summary>
-    public IReadOnlyList<RunRow> History(long checkId, int limit, long sinceMs = long.MinValue) => Guard(() =>
-    {
-        using var cmd = Command("""
-            SELECT id, started_at, duration_ms, inner_exit, status, outcome, failed, output FROM
-                (SELECT * FROM runs WHERE check_id = $check AND started_at >= $since ORDER BY id DESC LIMIT $limit) ORDER BY id
-            """, null);
-        cmd.Parameters.AddWithValue("$check", checkId);
-        cmd.Parameters.AddWithValue("$limit", limit);
-        cmd.Parameters.AddWithValue("$since", sinceMs);
-        using var reader = cmd.ExecuteReader();
-        var rows = new List<RunRow>();
-        while (reader.Read())
-        {
-            rows.Add(new RunRow(reader.GetInt64(0), reader.GetInt64(1), reader.GetInt64(2),
-                reader.IsDBNull(3) ? null : (int)reader.GetInt64(3), (int)reader.GetInt64(4),
-                (RunOutcome)reader.GetInt64(5), reader.IsDBNull(6) ? null : reader.GetInt64(6) != 0,
-                (byte[])reader.GetValue(7)));
-        }
-        return (IReadOnlyList<RunRow>)rows;
-    });
+    public IReadOnlyList<RunRow> History(long checkId, int limit, long sinceMs = long.MinValue) => Guard(() => (IReadOnlyList<RunRow>)_connection.Query("""
+        SELECT id, started_at, duration_ms, inner_exit, status, outcome, failed, output FROM
+            (SELECT * FROM runs WHERE check_id = $check AND started_at >= $since ORDER BY id DESC LIMIT $limit) ORDER BY id
+        """, r => new RunRow(r.Int64(0), r.Int64(1), r.Int64(2), (int?)r.NullableInt64(3), (int)r.Int64(4),
+            (RunOutcome)r.Int64(5), r.IsNull(6) ? null : r.Int64(6) != 0, r.Blob(7)),
+        ("$check", checkId), ("$limit", limit), ("$since", sinceMs)));
 
     /// <summary>Clears a check's failure streak, alert and cached result (after a fix); its runs stay.</summary>
-    public void Reset(long checkId) => Guard(() =>
-    {
-        using var cmd = Command("""
-            UPDATE checks SET streak = 0, alerting = 0, held_status = NULL, ok_streak = 0,
-                cached_at = NULL, cached_status = NULL, cached_output = NULL,
-                reset_after = coalesce((SELECT max(id) FROM runs WHERE check_id = $id), 0)
-            WHERE id = $id
-            """, null);
-        cmd.Parameters.AddWithValue("$id", checkId);
-        return cmd.ExecuteNonQuery();
-    });
+    public void Reset(long checkId) => Guard(() => _connection.Execute("""
+        UPDATE checks SET streak = 0, alerting = 0, held_status = NULL, ok_streak = 0,
+            cached_at = NULL, cached_status = NULL, cached_output = NULL,
+            reset_after = coalesce((SELECT max(id) FROM runs WHERE check_id = $id), 0)
+        WHERE id = $id
+        """, ("$id", checkId)));
 
     /// <summary>Drops a check and all its runs.</summary>
     public void Forget(long checkId) => Guard(() => ForgetWhere("id = $arg", checkId));
@@ -594,14 +487,9 @@ public sealed partial class StateStore : IDisposable
 
     private int ForgetWhere(string condition, long arg)
     {
-        using var tx = _connection.BeginTransaction(deferred: false);
-        using var cmd = Command($"""
-            DELETE FROM runs WHERE check_id IN (SELECT id FROM checks WHERE {condition});
-            DELETE FROM checks WHERE {condition};
-            SELECT changes();
-            """, tx);
-        cmd.Parameters.AddWithValue("$arg", arg);
-        int dropped = (int)(long)cmd.ExecuteScalar()!;
+        using var tx = _connection.BeginImmediate();
+        _connection.Execute($"DELETE FROM runs WHERE check_id IN (SELECT id FROM checks WHERE {condition})", ("$arg", arg));
+        int dropped = _connection.Execute($"DELETE FROM checks WHERE {condition}", ("$arg", arg));
         tx.Commit();
         return dropped;
     }
@@ -613,26 +501,16 @@ public sealed partial class StateStore : IDisposable
     /// </summary>
     public T UpdateValue<T>(string ns, string name, long nowMs, Func<byte[]?, (byte[]? NewValue, T Result)> decide) => Guard(() =>
     {
-        using var tx = _connection.BeginTransaction(deferred: false);
-        byte[]? current;
-        using (var read = Command("SELECT value FROM plugin_values WHERE namespace = $ns AND name = $name", tx))
-        {
-            read.Parameters.AddWithValue("$ns", ns);
-            read.Parameters.AddWithValue("$name", name);
-            current = read.ExecuteScalar() as byte[];
-        }
+        using var tx = _connection.BeginImmediate();
+        var current = _connection.First("SELECT value FROM plugin_values WHERE namespace = $ns AND name = $name",
+            r => r.Blob(0), ("$ns", ns), ("$name", name));
         var (next, result) = decide(current);
         if (next is not null)
         {
-            using var write = Command("""
+            _connection.Execute("""
                 INSERT INTO plugin_values (namespace, name, value, updated_at) VALUES ($ns, $name, $value, $now)
                 ON CONFLICT (namespace, name) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at
-                """, tx);
-            write.Parameters.AddWithValue("$ns", ns);
-            write.Parameters.AddWithValue("$name", name);
-            write.Parameters.AddWithValue("$value", next);
-            write.Parameters.AddWithValue("$now", nowMs);
-            write.ExecuteNonQuery();
+                """, ("$ns", ns), ("$name", name), ("$value", next), ("$now", nowMs));
         }
         tx.Commit();
         if (next is not null) TruncateLargeWal(nowMs);
@@ -649,7 +527,7 @@ public sealed partial class StateStore : IDisposable
         {
             return operation();
         }
-        catch (SqliteException e) when (IsCorruption(e))
+        catch (SqliteError e) when (IsCorruption(e))
         {
             _connection.Dispose();
             Notices.Add(Quarantine(DatabasePath, e));
@@ -658,19 +536,19 @@ public sealed partial class StateStore : IDisposable
                 _connection = Connect(DatabasePath);
                 return operation();
             }
-            catch (SqliteException again)
+            catch (SqliteError again)
             {
                 throw Unavailable(DatabasePath, again);
             }
         }
-        catch (SqliteException e)
+        catch (SqliteError e)
         {
             throw Unavailable(DatabasePath, e);
         }
     }
 
-    private static StateUnavailableException Unavailable(string DatabasePath, SqliteException e) => new(
-        e.SqliteErrorCode switch
+    private static StateUnavailableException Unavailable(string DatabasePath, SqliteError e) => new(
+        e.Code switch
         {
             5 or 6 => $"state store {DatabasePath} stayed locked for more than {LockWait.TotalSeconds:0} s",
             8 => $"state store {DatabasePath} is read-only",
@@ -685,28 +563,24 @@ public sealed partial class StateStore : IDisposable
     {
         try
         {
-            using var connection = new SqliteConnection(new SqliteConnectionStringBuilder
-            {
-                DataSource = path, Mode = SqliteOpenMode.ReadOnly, Pooling = false, DefaultTimeout = 1,
-            }.ToString());
-            connection.Open();
-            Execute(connection, $"PRAGMA busy_timeout = {(int)LockWait.TotalMilliseconds}");
-            var quick = Scalar<string>(connection, "PRAGMA quick_check");
-            long version = Scalar<long>(connection, "PRAGMA user_version");
+            using var connection = SqliteDb.Open(path, readOnly: true);
+            connection.BusyTimeout(LockWait);
+            var quick = connection.First("PRAGMA quick_check", r => r.Text(0)) ?? "";
+            long version = connection.Int64("PRAGMA user_version");
             CheckVersion(path, version);
             bool hasSchema = version >= 1;
             return new Inspection(
-                hasSchema ? Scalar<long>(connection, "SELECT count(*) FROM checks") : 0,
-                hasSchema ? Scalar<long>(connection, "SELECT count(*) FROM runs") : 0,
+                hasSchema ? connection.Int64("SELECT count(*) FROM checks") : 0,
+                hasSchema ? connection.Int64("SELECT count(*) FROM runs") : 0,
                 new FileInfo(path).Length, quick);
         }
-        catch (SqliteException e)
+        catch (SqliteError e)
         {
             throw new StateUnavailableException($"cannot read {path}: {e.Message}", e);
         }
     }
 
-    private static bool IsCorruption(SqliteException e) => e.SqliteErrorCode is 11 /* CORRUPT */ or 26 /* NOTADB */;
+    private static bool IsCorruption(SqliteError e) => e.Code is 11 /* CORRUPT */ or 26 /* NOTADB */;
 
     private static string Quarantine(string path, Exception reason)
     {
@@ -716,30 +590,6 @@ public sealed partial class StateStore : IDisposable
             if (File.Exists(path + suffix)) File.Move(path + suffix, aside + suffix, overwrite: true);
         }
         return $"state store {path} was unreadable ({reason.Message.TrimEnd('.')}); moved it to {aside} and started a new one";
-    }
-
-    private SqliteCommand Command(string sql, SqliteTransaction? tx)
-    {
-        var cmd = _connection.CreateCommand();
-        cmd.CommandText = sql;
-        cmd.Transaction = tx;
-        return cmd;
-    }
-
-    private static void Execute(SqliteConnection connection, string sql, SqliteTransaction? tx = null)
-    {
-        using var cmd = connection.CreateCommand(); // joins the connection's open transaction, if any
-        cmd.CommandText = sql;
-        if (tx is not null) cmd.Transaction = tx;
-        cmd.ExecuteNonQuery();
-    }
-
-    private static T Scalar<T>(SqliteConnection connection, string sql, SqliteTransaction? tx = null)
-    {
-        using var cmd = connection.CreateCommand(); // joins the connection's open transaction, if any
-        cmd.CommandText = sql;
-        if (tx is not null) cmd.Transaction = tx;
-        return (T)cmd.ExecuteScalar()!;
     }
 
     public void Dispose() => _connection.Dispose();
