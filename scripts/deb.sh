@@ -44,8 +44,8 @@ Upstream-Name: metacheck
 Comment: MetaCheck reimplements the behaviour of kazeburo/custom-mackerel-plugins (MIT,
  (c) 2016 Masahiro Nagano), ryuichi1208's Mackerel plugins and mackerelio/go-check-plugins'
  check-tcp (Apache-2.0); no code of theirs is included. The binary is statically linked with
- the .NET runtime (MIT), System.CommandLine (MIT), NodaTime (Apache-2.0), Microsoft.Data.Sqlite
- (MIT), SQLitePCLRaw (Apache-2.0) and SQLite (public domain).
+ the .NET runtime (MIT), System.CommandLine (MIT), NodaTime (Apache-2.0), SQLitePCLRaw
+ (Apache-2.0) and SQLite (public domain).
 
 Files: *
 Copyright: 2026 MetaCheck developers
