@@ -34,7 +34,7 @@ NOTES = """## Notes on the start-up cost (from investigation, not from this run)
   `dlopen` of SQLite (now linked statically) and of libc (`DirectPInvoke`), the WAL checkpoint and
   fsync on every close (`SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE`), and SQLite's auto-checkpoint, which with
   one process per run re-copied the whole WAL every run and never let it restart (the WAL is now
-  truncated by the run that finds it over 512 KiB; see state-store.md).
+  truncated by the run that finds it over 128 KiB; see state-store.md).
 - Reflection and first-use costs inside a run (issue 10, `perf record -g` over 100 runs, then A/B
   in 200 interleaved runs): System.CommandLine's `HelpOption` loaded its resources by reflection,
   `Assembly.GetName()` for the version, NodaTime's `SystemClock` built calendar tables,

@@ -23,7 +23,7 @@ public sealed partial class StateStore : IDisposable
     private const int SqliteDbConfigNoCheckpointOnClose = 1006;
 
     /// <summary>Past this size the WAL is copied into the database and truncated (see <see cref="TruncateLargeWal"/>).</summary>
-    public const long WalLimitBytes = 512 * 1024;
+    public const long WalLimitBytes = 128 * 1024;
 
     private SqliteDb _connection;
 
@@ -368,7 +368,7 @@ public sealed partial class StateStore : IDisposable
     /// (passive) checkpoint never lets the WAL start over: it grew without bound, and every run read
     /// all of it and checkpointed it again. Instead the run that finds the WAL past
     /// <see cref="WalLimitBytes"/> copies it into the database and truncates it (one fsync'd checkpoint
-    /// every few dozen runs). If other runs hold the store it gives up soon (at most 1 s); a later run does it.
+    /// every few runs: a smaller WAL is read faster at every open, a checkpoint costs an fsync). If other runs hold the store it gives up soon (at most 1 s); a later run does it.
     /// The same run first forgets the checks not run for <see cref="ForgetAfter"/>, so an argv that
     /// changed (a new host, a new threshold) does not keep its old check forever.
     /// </summary>
