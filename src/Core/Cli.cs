@@ -35,9 +35,17 @@ public static class Cli
         {
             var grammar = Grammar.Parse(definition.Dialect, definition.Options, args);
             if (grammar.Help) return HelpText.Write(definition, wrapper: false);
-            int room = definition.Arguments.Sum(a => Math.Min(a.Arity.MaximumNumberOfValues, 10_000));
-            var operands = grammar.Operands.Take(room).ToList();
-            var ignored = grammar.Ignored.Concat(grammar.Operands.Skip(room).Select(o => $"'{Opt.Shorten(o)}'")).ToList();
+            // Loops, not LINQ: every plugin passes here, and under Native AOT each LINQ operator's first
+            // use costs a generic-virtual-method lookup (about 0.5 ms a run for these three).
+            int room = 0;
+            foreach (var argument in definition.Arguments) room += Math.Min(argument.Arity.MaximumNumberOfValues, 10_000);
+            var operands = new List<string>();
+            var ignored = new List<string>(grammar.Ignored);
+            foreach (var operand in grammar.Operands)
+            {
+                if (operands.Count < room) operands.Add(operand);
+                else ignored.Add($"'{Opt.Shorten(operand)}'");
+            }
             return Invoke(definition, Tokens(grammar, operands), ignored, action);
         }
         catch (UsageException e)
@@ -107,10 +115,13 @@ public static class Cli
             Console.Error.WriteLine($"{definition.Name}: ignored {string.Join(", ", ignored)}");
             Console.Error.Flush();
         }
-        if (definition.Options.OfType<VersionOption>().FirstOrDefault() is { } version && result.GetValue(version))
+        foreach (var option in definition.Options)
         {
-            Console.Out.WriteLine(VersionOption.Text(definition.Name));
-            return 0;
+            if (option is VersionOption version && result.GetValue(version))
+            {
+                Console.Out.WriteLine(VersionOption.Text(definition.Name));
+                return 0;
+            }
         }
         return action(result);
     }
