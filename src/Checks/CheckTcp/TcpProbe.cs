@@ -14,16 +14,16 @@ internal static class TcpProbe
 {
     public static Stream Connect(TcpSettings s)
     {
-        using var limit = Limit(s.Timeout);
-        if (s.UnixSocket is { } path) return ConnectUnix(path, s, limit.Token);
+        using var limit = new StepLimit(s.Timeout);
+        if (s.UnixSocket is { } path) return ConnectUnix(path, s, limit);
 
         var host = s.Hostname;
         var bare = host.Length > 2 && host[0] == '[' && host[^1] == ']' ? host[1..^1] : host;
-        var socket = ConnectTcp(bare, s.Port, s.Timeout, limit.Token, out var display, out _);
+        var socket = ConnectTcp(bare, s.Port, s.Timeout, limit, out var display, out _);
         var stream = new NetworkStream(socket, ownsSocket: true);
         if (!s.Ssl) return stream;
         var tlsName = bare.Length == 0 ? "localhost" : bare;
-        return TcpTls.Handshake(stream, tlsName, s.NoCheckCertificate, display, s.Timeout, limit.Token);
+        return TcpTls.Handshake(stream, tlsName, s.NoCheckCertificate, display, s.Timeout, limit);
     }
 
     /// <summary>
@@ -31,7 +31,7 @@ internal static class TcpProbe
     /// and connects to the first address that accepts. Shared with the TLS plugins (<c>Tls.TlsProbe</c>),
     /// which time the two phases: <paramref name="dnsTime"/> is zero for an address.
     /// </summary>
-    public static Socket ConnectTcp(string bare, int port, TimeSpan? timeout, CancellationToken token, out string display, out TimeSpan dnsTime)
+    public static Socket ConnectTcp(string bare, int port, TimeSpan? timeout, StepLimit limit, out string display, out TimeSpan dnsTime)
     {
         var clock = System.Diagnostics.Stopwatch.StartNew();
         IPAddress[] addresses;
@@ -43,7 +43,7 @@ internal static class TcpProbe
             named = true;
             try
             {
-                addresses = System.Net.Dns.GetHostAddressesAsync(bare, token).GetAwaiter().GetResult();
+                addresses = limit.Wait(System.Net.Dns.GetHostAddressesAsync(bare, limit.Token));
             }
             catch (SocketException e)
             {
@@ -66,7 +66,7 @@ internal static class TcpProbe
             try
             {
                 socket = new Socket(address.AddressFamily, SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
-                socket.ConnectAsync(new IPEndPoint(address, port), token).AsTask().GetAwaiter().GetResult();
+                limit.Wait(socket.ConnectAsync(new IPEndPoint(address, port), limit.Token).AsTask());
                 return socket;
             }
             catch (SocketException e)
@@ -83,13 +83,13 @@ internal static class TcpProbe
         throw first!;
     }
 
-    private static Stream ConnectUnix(string path, TcpSettings s, CancellationToken token)
+    private static Stream ConnectUnix(string path, TcpSettings s, StepLimit limit)
     {
         var display = $"unix socket {path}";
         var socket = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
         try
         {
-            socket.ConnectAsync(new UnixDomainSocketEndPoint(path), token).AsTask().GetAwaiter().GetResult();
+            limit.Wait(socket.ConnectAsync(new UnixDomainSocketEndPoint(path), limit.Token).AsTask());
         }
         catch (SocketException e)
         {
@@ -108,15 +108,15 @@ internal static class TcpProbe
             throw new ProbeException($"connect to {display}: {e.Message.Split('\n')[0]}");
         }
         var stream = new NetworkStream(socket, ownsSocket: true);
-        return s.Ssl ? TcpTls.Handshake(stream, s.Hostname.Length == 0 ? "localhost" : s.Hostname, s.NoCheckCertificate, display, s.Timeout, token) : stream;
+        return s.Ssl ? TcpTls.Handshake(stream, s.Hostname.Length == 0 ? "localhost" : s.Hostname, s.NoCheckCertificate, display, s.Timeout, limit) : stream;
     }
 
     public static void Write(Stream stream, string text, TcpSettings s)
     {
-        using var limit = Limit(s.Timeout);
+        using var limit = new StepLimit(s.Timeout);
         try
         {
-            stream.WriteAsync(Encoding.UTF8.GetBytes(text), limit.Token).AsTask().GetAwaiter().GetResult();
+            limit.Wait(stream.WriteAsync(Encoding.UTF8.GetBytes(text), limit.Token).AsTask());
         }
         catch (OperationCanceledException)
         {
@@ -134,7 +134,7 @@ internal static class TcpProbe
     /// </summary>
     public static string Slurp(Stream stream, TcpSettings s)
     {
-        using var limit = Limit(s.Timeout);
+        using var limit = new StepLimit(s.Timeout);
         int chunk = s.MaxBytes > 0 ? s.MaxBytes : CheckTcp.DefaultReadChunk;
         var buffer = new byte[chunk];
         using var received = new MemoryStream();
@@ -142,7 +142,7 @@ internal static class TcpProbe
         {
             while (true)
             {
-                int n = stream.ReadAsync(buffer, limit.Token).AsTask().GetAwaiter().GetResult();
+                int n = limit.Wait(stream.ReadAsync(buffer, limit.Token).AsTask());
                 if (n == 0) break;
                 received.Write(buffer, 0, n);
                 if (n < chunk || (s.MaxBytes > 0 && received.Length >= s.MaxBytes)) break;
@@ -166,9 +166,6 @@ internal static class TcpProbe
     private static string Peer(TcpSettings s) => s.UnixSocket is { } path
         ? $"unix socket {path}"
         : JoinHostPort(s.Hostname.Length == 0 ? "localhost" : s.Hostname, s.Port);
-
-    private static CancellationTokenSource Limit(TimeSpan? timeout) =>
-        timeout is { } t ? new CancellationTokenSource(t) : new CancellationTokenSource();
 
     public static string Secs(TimeSpan? timeout) => (timeout ?? TimeSpan.Zero).TotalSeconds.ToString(CultureInfo.InvariantCulture);
 

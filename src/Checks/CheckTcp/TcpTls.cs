@@ -28,7 +28,7 @@ internal static class TcpTls
     }
 
     public static Stream Handshake(NetworkStream inner, string targetHost, bool noCheckCertificate, string display,
-        TimeSpan? timeout, CancellationToken token)
+        TimeSpan? timeout, StepLimit limit)
     {
         var ssl = new SslStream(inner, leaveInnerStreamOpen: false);
         string? verdict = null;
@@ -44,7 +44,7 @@ internal static class TcpTls
         };
         try
         {
-            ssl.AuthenticateAsClientAsync(options, token).GetAwaiter().GetResult();
+            limit.Wait(ssl.AuthenticateAsClientAsync(options, limit.Token));
             return ssl;
         }
         catch (OperationCanceledException)

@@ -71,7 +71,7 @@ public static class TlsProbe
     public static TlsSession Open(TlsRequest r, Func<DateTime> utcNow)
     {
         if (!r.NoTls) TcpTls.WarmUp(); // the trust store loads before the clock starts
-        using var limit = new CancellationTokenSource(r.Timeout);
+        using var limit = new StepLimit(r.Timeout);
         var secs = TcpProbe.Secs(r.Timeout);
         var bare = r.Host.Length > 2 && r.Host[0] == '[' && r.Host[^1] == ']' ? r.Host[1..^1] : r.Host;
 
@@ -81,7 +81,7 @@ public static class TlsProbe
         TimeSpan dns;
         try
         {
-            socket = TcpProbe.ConnectTcp(bare, r.Port, r.Timeout, limit.Token, out display, out dns);
+            socket = TcpProbe.ConnectTcp(bare, r.Port, r.Timeout, limit, out display, out dns);
         }
         catch (ProbeException e)
         {
@@ -129,7 +129,7 @@ public static class TlsProbe
         clock.Restart();
         try
         {
-            ssl.AuthenticateAsClientAsync(options, limit.Token).GetAwaiter().GetResult();
+            limit.Wait(ssl.AuthenticateAsClientAsync(options, limit.Token));
         }
         catch (OperationCanceledException)
         {
