@@ -42,6 +42,16 @@ NOTES = """## Notes on the start-up cost (from investigation, not from this run)
   and Microsoft.Data.Sqlite found its provider by reflection, started a pool-pruning timer thread and
   parsed a connection string. Removing them took `delay-checker -c 3 -- true` from 26.6 to 21.3 ms
   (hello-world 8.5 ms in the same rounds); the store's part alone was 2.6 ms (docs/dependencies.md).
+  Then: a 128 KiB WAL limit instead of 512 KiB (every run reads the whole WAL at open; 1-2 ms),
+  LINQ out of `Cli.Run`, which every plugin passes (0.4-0.8 ms), and check-tcp's step time limits
+  enforced by the waiting thread instead of a `CancellationTokenSource` timer, whose first use
+  starts the timer thread and calibrates per-CPU timer queues (0.8 ms).
+- What every command still pays at start, measured on `--version`: the runtime allocates and fills
+  a static base for each of ~2,050 types with GC statics (1,535 of them CoreLib generic
+  instantiations such as `EqualityComparer<T>` and `EmptyArray<T>`; IlcGenerateMapFile), about 10%
+  of the run; this grows with the number of commands in the one binary. No effect (measured):
+  `GCRegionRange`, `GCRegionSize`, `GCHeapHardLimit`; a loop instead of `Array.IndexOf` in the
+  command lookup.
 - The 1.6x target sits just above its floor: an AOT hello-world that only `posix_spawn`s `true` and
   waits is ~1.5x the hello-world here (the "spawns true" row), so about 1 ms would be left for the
   bigger binary's start (alone ~1.6 ms: `--version` row), parsing and a store transaction.
