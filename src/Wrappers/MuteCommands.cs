@@ -110,8 +110,7 @@ public static class MuteCommands
     private static string What(Mute m, IReadOnlyList<CheckSummary> checks) =>
         m.CoversAll ? "every check" : checks.FirstOrDefault(c => c.RowId == m.CheckRowId) is { } c ? Describe(c) : "a check no longer in the store";
 
-    private static string Describe(CheckSummary c) =>
-        $"{StoreCommands.Short(c.Id)} {c.Wrapper}{(c.Identifier.Length > 0 ? $" --identifier {ShellQuote.Quote(c.Identifier)}" : "")} -- {c.CommandLine}";
+    private static string Describe(CheckSummary c) => $"{StoreCommands.Short(c.Id)} {StoreCommands.Describe(c)}";
 
     /// <summary>
     /// Opens the store as a wrapper would (creating it if need be: a mute may come before the first

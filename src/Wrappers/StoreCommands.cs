@@ -163,7 +163,8 @@ public static class StoreCommands
         return matches;
     }
 
-    private static string Describe(CheckSummary c) =>
+    /// <summary>A check as its wrapper was invoked: wrapper, options, identifier, `--`, command (secrets redacted).</summary>
+    internal static string Describe(CheckSummary c) =>
         $"{c.Wrapper}{(c.Options.Length > 0 ? " " + c.Options : "")}{(c.Identifier.Length > 0 ? $" --identifier {ShellQuote.Quote(c.Identifier)}" : "")} -- {c.CommandLine}";
 
     internal static System.CommandLine.Option<string?> StateDirOption() =>

@@ -311,17 +311,34 @@ public sealed class AlertsTests : IDisposable
     }
 
     [Fact]
+    public void A_mute_names_each_check_with_its_wrapper_options()
+    {
+        // Two checks of one command that differ only in their options are two checks: the operator
+        // must be able to tell which one a mute covers, in mute's answer and in status.
+        _box.Run("delay-checker", "-c", "3", "--", "check_dummy", "2", "db down");
+        _box.Run("delay-checker", "-c", "5", "--", "check_dummy", "2", "db down");
+        var mute = _box.Run("metacheck", "mute", "check_dummy", "--for", "10m");
+        mute.Exit.Should().Be(0, mute.ToString());
+        mute.Lines.Should().HaveCount(2).And.Satisfy(
+            l => l.EndsWith(" delay-checker -c 3 -- check_dummy 2 'db down'"),
+            l => l.EndsWith(" delay-checker -c 5 -- check_dummy 2 'db down'"));
+        _box.Run("metacheck", "status").Lines.Take(2).Should().Satisfy(
+            l => l.EndsWith(" delay-checker -c 3 -- check_dummy 2 'db down'"),
+            l => l.EndsWith(" delay-checker -c 5 -- check_dummy 2 'db down'"));
+    }
+
+    [Fact]
     public void A_mute_can_name_checks_and_leaves_the_others_alone()
     {
         _box.Run("delay-checker", "--", "check_dummy", "2", "db1 down").Exit.Should().Be(2);
         _box.Run("delay-checker", "--", "check_dummy", "2", "db2 down").Exit.Should().Be(2);
         var mute = _box.Run("metacheck", "mute", "db1", "--for", "10m");
         mute.Exit.Should().Be(0);
-        mute.Stdout.Should().MatchRegex(@"^muted until \d\d:\d\d: [0-9a-f]{8} delay-checker -- check_dummy 2 'db1 down'\n$");
+        mute.Stdout.Should().MatchRegex(@"^muted until \d\d:\d\d: [0-9a-f]{8} delay-checker -c 1 -- check_dummy 2 'db1 down'\n$");
         var db1 = _box.Run("delay-checker", "--", "check_dummy", "2", "db1 down");
         (db1.Exit, db1.Lines[0]).Should().Match<(int, string)>(r => r.Item1 == 0 && r.Item2.StartsWith("OK: muted until "));
         _box.Run("delay-checker", "--", "check_dummy", "2", "db2 down").Exit.Should().Be(2);
-        _box.Run("metacheck", "status").Lines[0].Should().MatchRegex(@"^muted until \d\d:\d\d: [0-9a-f]{8} delay-checker -- check_dummy 2 'db1 down'$");
+        _box.Run("metacheck", "status").Lines[0].Should().MatchRegex(@"^muted until \d\d:\d\d: [0-9a-f]{8} delay-checker -c 1 -- check_dummy 2 'db1 down'$");
 
         _box.Run("metacheck", "unmute", "db1").Stdout.Should().StartWith("unmuted: ");
         _box.Run("delay-checker", "--", "check_dummy", "2", "db1 down").Exit.Should().Be(2);
