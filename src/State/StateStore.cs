@@ -218,20 +218,25 @@ public sealed partial class StateStore : IDisposable
             tx.Commit();
         }
         connection.Execute("PRAGMA secure_delete = OFF");
-        if (version > 0) TryCheckpoint(connection);
+        if (version > 0) Tidy(connection, () => connection.Execute(TruncateWal));
     }
 
-    /// <summary>Copies the WAL into the database and empties it; gives up at once if other runs hold the store.</summary>
-    private static void TryCheckpoint(SqliteDb connection)
+    /// <summary>Copies the WAL into the database and empties it.</summary>
+    private const string TruncateWal = "PRAGMA wal_checkpoint(TRUNCATE)";
+
+    /// <summary>
+    /// Tidying after a commit (a checkpoint, forgetting old checks): waits at most <see cref="TidyingWait"/>
+    /// for other runs and gives up quietly, leaving it to a later run; the data is committed either way.
+    /// </summary>
+    private static void Tidy(SqliteDb connection, Action work)
     {
+        connection.BusyTimeout(TidyingWait);
         try
         {
-            connection.BusyTimeout(TidyingWait);
-            connection.Execute("PRAGMA wal_checkpoint(TRUNCATE)");
+            work();
         }
-        catch (SqliteError)
+        catch (Exception e) when (e is SqliteError or IOException)
         {
-            // Only tidying: the data is committed either way.
         }
         finally
         {
@@ -374,24 +379,13 @@ public sealed partial class StateStore : IDisposable
     /// </summary>
     private void TruncateLargeWal(long nowMs)
     {
-        try
+        var wal = new FileInfo(DatabasePath + "-wal");
+        if (!wal.Exists || wal.Length < WalLimitBytes) return;
+        Tidy(_connection, () =>
         {
-            if (new FileInfo(DatabasePath + "-wal").Length < WalLimitBytes) return;
-            _connection.BusyTimeout(TidyingWait);
-            try
-            {
-                if (ForgetAfter is { } age) ForgetWhere("coalesce(last_run_at, 0) < $arg", nowMs - (long)age.TotalMilliseconds);
-                _connection.Execute("PRAGMA wal_checkpoint(TRUNCATE)");
-            }
-            finally
-            {
-                _connection.BusyTimeout(LockWait);
-            }
-        }
-        catch (Exception e) when (e is SqliteError or IOException)
-        {
-            // The update is committed and safe in the WAL; only the tidying is left for later.
-        }
+            if (ForgetAfter is { } age) ForgetWhere("coalesce(last_run_at, 0) < $arg", nowMs - (long)age.TotalMilliseconds);
+            _connection.Execute(TruncateWal);
+        });
     }
 
     private CheckState ReadState(string key, int recentRuns)
