@@ -82,20 +82,27 @@ public static class Grammar
     // a generic-virtual-method lookup, and this runs for every option of every command (~1 ms a run).
     private static Spec ToSpec(Option option)
     {
-        var names = new List<string>(option.Aliases.Count + 1);
-        AddName(names, option.Name);
-        foreach (var alias in option.Aliases) AddName(names, alias);
+        var names = Names(option);
         var type = Nullable.GetUnderlyingType(option.ValueType) ?? option.ValueType;
         bool numeric = type == typeof(int) || type == typeof(long) || type == typeof(double) || type == typeof(decimal) || type == typeof(TimeSpan);
         bool help = option is HelpFlag;
         return new Spec(option, [.. names], help || type == typeof(bool), numeric, help);
     }
 
-    private static void AddName(List<string> names, string name)
+    /// <summary>An option's names as the front-ends match them (and help shows them): without dashes, no `?`, each once.</summary>
+    public static List<string> Names(Option option)
     {
-        if (!name.StartsWith('-')) return;
-        var bare = name.TrimStart('-');
-        if (bare.Length > 0 && bare != "?" && !names.Contains(bare)) names.Add(bare);
+        var names = new List<string>(option.Aliases.Count + 1);
+        Add(option.Name);
+        foreach (var alias in option.Aliases) Add(alias);
+        return names;
+
+        void Add(string name)
+        {
+            if (!name.StartsWith('-')) return;
+            var bare = name.TrimStart('-');
+            if (bare.Length > 0 && bare != "?" && !names.Contains(bare)) names.Add(bare);
+        }
     }
 
     private static bool IsList(Option option) => option.Arity.MaximumNumberOfValues > 1;

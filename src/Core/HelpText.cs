@@ -58,11 +58,7 @@ public static class HelpText
     /// <summary>Short names first; Go's flag spells every name with one dash, as its own usage did.</summary>
     private static string Names(Option option, Dialect dialect)
     {
-        var names = option.Aliases.Prepend(option.Name)
-            .Where(n => n.StartsWith('-'))
-            .Select(n => n.TrimStart('-'))
-            .Where(n => n.Length > 0 && n != "?")
-            .Distinct()
+        var names = Grammar.Names(option)
             .OrderBy(n => n.Length > 1)
             .Select(n => dialect == Dialect.GoFlag || n.Length == 1 ? "-" + n : "--" + n);
         var shown = string.Join(", ", names);
