@@ -10,19 +10,8 @@ namespace MetaCheck.Tests.Support;
 /// forwards an absolute-form `GET http://name:port/path` to 127.0.0.1:port (every name is this machine),
 /// and answers `CONNECT` with 403 (enough to see that the client asked for a tunnel).
 /// </summary>
-public sealed class LoopbackProxy : IDisposable
+public sealed class LoopbackProxy : LoopbackServer
 {
-    private readonly TcpListener _listener = new(IPAddress.Loopback, 0);
-    private readonly CancellationTokenSource _stop = new();
-
-    public LoopbackProxy()
-    {
-        _listener.Start();
-        Port = ((IPEndPoint)_listener.LocalEndpoint).Port;
-        _ = Task.Run(AcceptLoop);
-    }
-
-    public int Port { get; }
     public string Url => $"http://127.0.0.1:{Port}";
 
     /// <summary>Request lines as received: `GET http://mackerel.test:1234/api/v0/hosts?… HTTP/1.1`, `CONNECT host:443 HTTP/1.1`.</summary>
@@ -35,63 +24,24 @@ public sealed class LoopbackProxy : IDisposable
         box.Env["HTTP_PROXY"] = box.Env["HTTPS_PROXY"] = Url;
     }
 
-    private async Task AcceptLoop()
+    protected override async Task Serve(NetworkStream stream)
     {
-        while (!_stop.IsCancellationRequested)
+        var head = await ReadHead(stream);
+        if (head is null) return;
+        var lines = head.Split("\r\n");
+        RequestLines.Enqueue(lines[0]);
+        var parts = lines[0].Split(' ');
+        if (parts[0] == "CONNECT" || parts.Length < 3 || !Uri.TryCreate(parts[1], UriKind.Absolute, out var target))
         {
-            TcpClient client;
-            try { client = await _listener.AcceptTcpClientAsync(_stop.Token); }
-            catch (Exception) { return; }
-            _ = Task.Run(() => Serve(client));
+            await stream.WriteAsync(Encoding.ASCII.GetBytes("HTTP/1.1 403 Forbidden\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"), Stopping);
+            return;
         }
-    }
-
-    private async Task Serve(TcpClient client)
-    {
-        using (client)
-        {
-            try
-            {
-                var stream = client.GetStream();
-                var head = await ReadHead(stream);
-                if (head is null) return;
-                var lines = head.Split("\r\n");
-                RequestLines.Enqueue(lines[0]);
-                var parts = lines[0].Split(' ');
-                if (parts[0] == "CONNECT" || parts.Length < 3 || !Uri.TryCreate(parts[1], UriKind.Absolute, out var target))
-                {
-                    await stream.WriteAsync(Encoding.ASCII.GetBytes("HTTP/1.1 403 Forbidden\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"), _stop.Token);
-                    return;
-                }
-                using var upstream = new TcpClient();
-                await upstream.ConnectAsync(IPAddress.Loopback, target.Port, _stop.Token);
-                var headers = lines.Skip(1).Where(l => l.Length > 0 && !l.StartsWith("Proxy-", StringComparison.OrdinalIgnoreCase));
-                var forwarded = $"{parts[0]} {target.PathAndQuery} {parts[2]}\r\n{string.Join("\r\n", headers)}\r\n\r\n";
-                var up = upstream.GetStream();
-                await up.WriteAsync(Encoding.ASCII.GetBytes(forwarded), _stop.Token);
-                await up.CopyToAsync(stream, _stop.Token); // the stub answers with Connection: close
-            }
-            catch (Exception) when (_stop.IsCancellationRequested) { }
-            catch (IOException) { }
-            catch (SocketException) { }
-        }
-    }
-
-    private async Task<string?> ReadHead(NetworkStream stream)
-    {
-        var head = new StringBuilder();
-        var one = new byte[1];
-        while (!head.ToString().EndsWith("\r\n\r\n", StringComparison.Ordinal) && head.Length < 65536)
-        {
-            if (await stream.ReadAsync(one, _stop.Token) == 0) return null;
-            head.Append((char)one[0]);
-        }
-        return head.ToString();
-    }
-
-    public void Dispose()
-    {
-        _stop.Cancel();
-        _listener.Stop();
+        using var upstream = new TcpClient();
+        await upstream.ConnectAsync(IPAddress.Loopback, target.Port, Stopping);
+        var headers = lines.Skip(1).Where(l => l.Length > 0 && !l.StartsWith("Proxy-", StringComparison.OrdinalIgnoreCase));
+        var forwarded = $"{parts[0]} {target.PathAndQuery} {parts[2]}\r\n{string.Join("\r\n", headers)}\r\n\r\n";
+        var up = upstream.GetStream();
+        await up.WriteAsync(Encoding.ASCII.GetBytes(forwarded), Stopping);
+        await up.CopyToAsync(stream, Stopping); // the stub answers with Connection: close
     }
 }

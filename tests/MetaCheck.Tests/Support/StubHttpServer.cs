@@ -19,22 +19,10 @@ public sealed record StubReply(int Status, string Reason, string Body, bool Hang
 /// A real HTTP/1.1 peer on 127.0.0.1 (raw TcpListener): answers every request with <see cref="Reply"/>,
 /// records the request paths, and can hold a connection open without answering (timeouts).
 /// </summary>
-public sealed class StubHttpServer : IDisposable
+public sealed class StubHttpServer(StubReply reply) : LoopbackServer
 {
-    private readonly TcpListener _listener = new(IPAddress.Loopback, 0);
-    private readonly CancellationTokenSource _stop = new();
-
-    public StubHttpServer(StubReply reply)
-    {
-        Reply = reply;
-        _listener.Start();
-        Port = ((IPEndPoint)_listener.LocalEndpoint).Port;
-        _ = Task.Run(AcceptLoop);
-    }
-
-    public int Port { get; }
     public string Url => $"http://127.0.0.1:{Port}/";
-    public volatile StubReply Reply;
+    public volatile StubReply Reply = reply;
     public ConcurrentQueue<string> Requests { get; } = new();
 
     /// <summary>Every request's line and headers, as received (header assertions).</summary>
@@ -53,56 +41,24 @@ public sealed class StubHttpServer : IDisposable
         return port;
     }
 
-    private async Task AcceptLoop()
+    protected override async Task Serve(NetworkStream stream)
     {
-        while (!_stop.IsCancellationRequested)
+        var head = await ReadHead(stream);
+        if (head is null) return;
+        var requestLine = head.Split("\r\n")[0].Split(' ');
+        var target = requestLine.Length > 1 ? requestLine[1] : "";
+        Requests.Enqueue(target);
+        Heads.Enqueue(head);
+        var reply = Route?.Invoke(target) ?? Reply;
+        if (reply.Closes) return;
+        if (reply.Hangs)
         {
-            TcpClient client;
-            try { client = await _listener.AcceptTcpClientAsync(_stop.Token); }
-            catch (Exception) { return; }
-            _ = Task.Run(() => Serve(client));
+            await Task.Delay(Timeout.Infinite, Stopping);
+            return;
         }
-    }
-
-    private async Task Serve(TcpClient client)
-    {
-        using (client)
-        {
-            try
-            {
-                var stream = client.GetStream();
-                var head = new StringBuilder();
-                var buffer = new byte[4096];
-                while (!head.ToString().Contains("\r\n\r\n"))
-                {
-                    int n = await stream.ReadAsync(buffer, _stop.Token);
-                    if (n == 0) return;
-                    head.Append(Encoding.ASCII.GetString(buffer, 0, n));
-                }
-                var requestLine = head.ToString().Split("\r\n")[0].Split(' ');
-                var target = requestLine.Length > 1 ? requestLine[1] : "";
-                Requests.Enqueue(target);
-                Heads.Enqueue(head.ToString());
-                var reply = Route?.Invoke(target) ?? Reply;
-                if (reply.Closes) return;
-                if (reply.Hangs)
-                {
-                    await Task.Delay(Timeout.Infinite, _stop.Token);
-                    return;
-                }
-                var body = Encoding.UTF8.GetBytes(reply.Body);
-                var header = $"HTTP/1.1 {reply.Status} {reply.Reason}\r\nContent-Type: application/json\r\nContent-Length: {body.Length}\r\nConnection: close\r\n\r\n";
-                await stream.WriteAsync(Encoding.ASCII.GetBytes(header), _stop.Token);
-                await stream.WriteAsync(body, _stop.Token);
-            }
-            catch (Exception) when (_stop.IsCancellationRequested) { }
-            catch (IOException) { }
-        }
-    }
-
-    public void Dispose()
-    {
-        _stop.Cancel();
-        _listener.Stop();
+        var body = Encoding.UTF8.GetBytes(reply.Body);
+        var header = $"HTTP/1.1 {reply.Status} {reply.Reason}\r\nContent-Type: application/json\r\nContent-Length: {body.Length}\r\nConnection: close\r\n\r\n";
+        await stream.WriteAsync(Encoding.ASCII.GetBytes(header), Stopping);
+        await stream.WriteAsync(body, Stopping);
     }
 }
