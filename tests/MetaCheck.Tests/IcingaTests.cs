@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using System.Text.RegularExpressions;
 using MetaCheck.Tests.Support;
 
 namespace MetaCheck.Tests;
@@ -65,7 +64,7 @@ public sealed class IcingaTests : IDisposable
 
         try
         {
-            var states = new List<(int State, bool Hard, string Output)>();
+            var states = new List<ServiceStatus>();
             string? previous = WaitFor(s => true, null, log).Output;
             foreach (var up in new[] { false, false, false, false, true })
             {
@@ -77,7 +76,7 @@ public sealed class IcingaTests : IDisposable
                 previous = state.Output;
             }
 
-            states.Should().Equal(
+            states.Select(s => (s.State, s.Hard, s.Output)).Should().Equal(
                 (0, true, "DelayWarn(1/3): service is down"),
                 (0, true, "DelayWarn(2/3): service is down"),
                 (2, true, "DelayNG(3/3): service is down"),   // HARD CRITICAL at the third failure, not the first
@@ -130,25 +129,8 @@ public sealed class IcingaTests : IDisposable
         return uid;
     }
 
-    private (int State, bool Hard, string Output) WaitFor(Func<(int State, bool Hard, string Output), bool> condition, string? previous,
-        System.Collections.Concurrent.ConcurrentQueue<string> log)
-    {
-        var status = Path.Combine(_box.Dir, "data", "status.dat");
-        var clock = Stopwatch.StartNew();
-        while (clock.Elapsed < TimeSpan.FromSeconds(30))
-        {
-            if (_icinga!.HasExited) throw new InvalidOperationException($"icinga2 exited with {_icinga.ExitCode}:\n{string.Join('\n', log)}");
-            if (File.Exists(status) && Parse(File.ReadAllText(status)) is { } s && condition(s)) return s;
-            Thread.Sleep(100);
-        }
-        throw new TimeoutException($"Icinga 2 reported no check result after '{previous}' within 30 s:\n{string.Join('\n', log.TakeLast(30))}");
-    }
-
-    private static (int State, bool Hard, string Output)? Parse(string statusDat)
-    {
-        var block = Regex.Match(statusDat, @"servicestatus \{(.*?)\n\s*\}", RegexOptions.Singleline);
-        if (!block.Success) return null;
-        string Field(string name) => Regex.Match(block.Groups[1].Value, $@"\n\s*{name}=(.*)").Groups[1].Value.Trim();
-        return (int.Parse(Field("current_state")), Field("state_type") == "1", Field("plugin_output"));
-    }
+    private ServiceStatus WaitFor(Func<ServiceStatus, bool> condition, string? previous, System.Collections.Concurrent.ConcurrentQueue<string> log) =>
+        ServiceStatus.WaitFor(Path.Combine(_box.Dir, "data", "status.dat"), _icinga!, TimeSpan.FromSeconds(30), condition,
+            () => $"icinga2 exited with {_icinga!.ExitCode}:\n{string.Join('\n', log)}",
+            () => $"Icinga 2 reported no check result after '{previous}' within 30 s:\n{string.Join('\n', log.TakeLast(30))}");
 }

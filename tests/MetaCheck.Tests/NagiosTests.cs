@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using System.Text.RegularExpressions;
 using MetaCheck.Tests.Support;
 
 namespace MetaCheck.Tests;
@@ -22,8 +21,6 @@ public sealed class NagiosTests : IDisposable
 
     private static string Nagios => Environment.GetEnvironmentVariable("METACHECK_NAGIOS4") is { Length: > 0 } path && File.Exists(path)
         ? path : throw new InvalidOperationException("METACHECK_NAGIOS4 is not set: run the tests with `make test` (scripts/setup.sh extracts nagios4)");
-
-    private sealed record ServiceState(int State, bool Hard, int Attempt, string Output, long LastCheck);
 
     [Fact]
     public void Nagios_goes_soft_then_hard_exactly_when_delay_checker_alerts_and_recovers()
@@ -111,7 +108,7 @@ public sealed class NagiosTests : IDisposable
         _nagios.BeginOutputReadLine();
         var initial = WaitFor(s => true, since: -1);
 
-        var states = new List<ServiceState>();
+        var states = new List<ServiceStatus>();
         long last = initial.LastCheck;
         foreach (var up in new[] { false, false, false, false, true })
         {
@@ -133,25 +130,8 @@ public sealed class NagiosTests : IDisposable
             (0, true, 1, "service is up"));                   // HARD recovery at the first success
     }
 
-    private ServiceState WaitFor(Func<ServiceState, bool> condition, long since)
-    {
-        var status = Path.Combine(_box.Dir, "status.dat");
-        var clock = Stopwatch.StartNew();
-        while (clock.Elapsed < TimeSpan.FromSeconds(20))
-        {
-            if (_nagios!.HasExited) throw new InvalidOperationException($"nagios4 exited with {_nagios.ExitCode}; see {_box.Dir}/nagios.log");
-            if (File.Exists(status) && Parse(File.ReadAllText(status)) is { } s && condition(s)) return s;
-            Thread.Sleep(100);
-        }
-        throw new TimeoutException($"Nagios reported no check after {since} within 20 s");
-    }
-
-    private static ServiceState? Parse(string statusDat)
-    {
-        var block = Regex.Match(statusDat, @"servicestatus \{(.*?)\n\s*\}", RegexOptions.Singleline);
-        if (!block.Success) return null;
-        string Field(string name) => Regex.Match(block.Groups[1].Value, $@"\n\s*{name}=(.*)").Groups[1].Value.Trim();
-        return new ServiceState(int.Parse(Field("current_state")), Field("state_type") == "1", int.Parse(Field("current_attempt")),
-            Field("plugin_output"), long.Parse(Field("last_check")));
-    }
+    private ServiceStatus WaitFor(Func<ServiceStatus, bool> condition, long since) =>
+        ServiceStatus.WaitFor(Path.Combine(_box.Dir, "status.dat"), _nagios!, TimeSpan.FromSeconds(20), condition,
+            () => $"nagios4 exited with {_nagios!.ExitCode}; see {_box.Dir}/nagios.log",
+            () => $"Nagios reported no check after {since} within 20 s");
 }

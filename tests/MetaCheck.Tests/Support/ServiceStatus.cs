@@ -1,0 +1,37 @@
+using System.Diagnostics;
+using System.Text.RegularExpressions;
+
+namespace MetaCheck.Tests.Support;
+
+/// <summary>
+/// The one service's state in a Nagios-format status.dat, which both Nagios 4 and Icinga 2 (its
+/// compat feature) write: state, hard or soft, attempt, plugin output, last check (epoch seconds).
+/// </summary>
+public sealed record ServiceStatus(int State, bool Hard, int Attempt, string Output, long LastCheck)
+{
+    public static ServiceStatus? Parse(string statusDat)
+    {
+        var block = Regex.Match(statusDat, @"servicestatus \{(.*?)\n\s*\}", RegexOptions.Singleline);
+        if (!block.Success) return null;
+        string Field(string name) => Regex.Match(block.Groups[1].Value, $@"\n\s*{name}=(.*)").Groups[1].Value.Trim();
+        return new ServiceStatus(int.Parse(Field("current_state")), Field("state_type") == "1", int.Parse(Field("current_attempt")),
+            Field("plugin_output"), long.Parse(Field("last_check")));
+    }
+
+    /// <summary>
+    /// Reads <paramref name="statusFile"/> every 100 ms until the state satisfies <paramref name="condition"/>;
+    /// fails with <paramref name="exited"/> if the daemon dies, with <paramref name="timedOut"/> after <paramref name="limit"/>.
+    /// </summary>
+    public static ServiceStatus WaitFor(string statusFile, Process daemon, TimeSpan limit, Func<ServiceStatus, bool> condition,
+        Func<string> exited, Func<string> timedOut)
+    {
+        var clock = Stopwatch.StartNew();
+        while (clock.Elapsed < limit)
+        {
+            if (daemon.HasExited) throw new InvalidOperationException(exited());
+            if (File.Exists(statusFile) && Parse(File.ReadAllText(statusFile)) is { } s && condition(s)) return s;
+            Thread.Sleep(100);
+        }
+        throw new TimeoutException(timedOut());
+    }
+}
