@@ -105,7 +105,7 @@ public static class StateDirectory
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
-            throw new StateUnavailableException($"cannot create state directory {dir}: {e.Message}", e);
+            throw new StateUnavailableException($"cannot create state directory {dir}: {IoError.Reason(e)}", e);
         }
     }
 
@@ -123,7 +123,7 @@ public static class StateDirectory
             }
             catch (Exception e) when (e is IOException or UnauthorizedAccessException)
             {
-                if (Posix.LStat(dir) is null) throw new StateUnavailableException($"cannot create state directory {dir}: {e.Message}", e);
+                if (Posix.LStat(dir) is null) throw new StateUnavailableException($"cannot create state directory {dir}: {IoError.Reason(e)}", e);
             }
             info = Posix.LStat(dir);
             if (info is null) throw new StateUnavailableException($"state directory {dir} vanished after creation");

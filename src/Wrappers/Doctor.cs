@@ -142,7 +142,7 @@ public static class Doctor
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException or ArgumentException)
         {
-            findings.Add((Verdict.Warn, $"cannot tell the free disk for {dir}: {e.Message}"));
+            findings.Add((Verdict.Warn, $"cannot tell the free disk for {dir}: {IoError.Reason(e)}"));
         }
     }
 
@@ -177,7 +177,7 @@ public static class Doctor
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
-            return e.Message;
+            return IoError.Reason(e);
         }
     }
 

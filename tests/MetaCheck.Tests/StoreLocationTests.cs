@@ -31,6 +31,17 @@ public sealed class StoreLocationTests : IDisposable
     }
 
     [Fact]
+    public void A_state_directory_that_cannot_be_made_is_named_with_the_reason_in_plain_words()
+    {
+        // The operator reads this line in the agent's output; the AOT build has no framework texts to show.
+        var unwritable = "/sys/metacheck-test-state"; // sysfs refuses mkdir, even to root
+        var r = _box.Run("delay-checker", ["--state-dir", unwritable, "--", .. Down]);
+        (r.Exit, r.Stdout).Should().Be((2,
+            $"down\ndelay-checker: no run history (cannot create state directory {unwritable}: permission denied); reporting the check's own result\n"));
+        r.Stderr.Should().Be($"metacheck: delay-checker: cannot create state directory {unwritable}: permission denied; reporting the check's own result without history\n");
+    }
+
+    [Fact]
     public void A_relative_XDG_STATE_HOME_is_ignored()
     {
         StateDirectory.Resolve(null, n => n switch { "HOME" => "/home/u", "XDG_STATE_HOME" => "rel/state", _ => null }, 1000)

@@ -254,7 +254,7 @@ public static class AxslogLight
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
-            throw new DataSourceException($"cannot read {path}: {DataSource.Reason(e)}");
+            throw new DataSourceException($"cannot read {path}: {IoError.Reason(e)}");
         }
     }
 

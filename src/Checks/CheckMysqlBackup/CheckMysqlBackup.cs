@@ -3,6 +3,7 @@ using System.Globalization;
 using MetaCheck.Checks.Framework;
 using MetaCheck.Checks.MySql;
 using MetaCheck.Core;
+using MetaCheck.State;
 
 namespace MetaCheck.Checks.CheckMysqlBackup;
 
@@ -87,7 +88,7 @@ public static class CheckMysqlBackup
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
-            throw new DataSourceException($"cannot read the backup directory {directory}: {DataSource.Reason(e)}");
+            throw new DataSourceException($"cannot read the backup directory {directory}: {IoError.Reason(e)}");
         }
         if (newest is null) return null;
         var age = (long)Math.Max(0, (nowUtc - newest.LastWriteTimeUtc).TotalSeconds); // a clock ahead of the file server is not a negative age
@@ -103,7 +104,7 @@ public static class CheckMysqlBackup
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
-            throw new DataSourceException($"cannot read the backup {entry.FullName}: {DataSource.Reason(e)}");
+            throw new DataSourceException($"cannot read the backup {entry.FullName}: {IoError.Reason(e)}");
         }
     }
 

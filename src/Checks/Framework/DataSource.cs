@@ -1,4 +1,5 @@
 using MetaCheck.Core;
+using MetaCheck.State;
 
 namespace MetaCheck.Checks.Framework;
 
@@ -16,7 +17,7 @@ public static class DataSource
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
-            throw new DataSourceException($"cannot read {path}: {Reason(e)}");
+            throw new DataSourceException($"cannot read {path}: {IoError.Reason(e)}");
         }
     }
 
@@ -57,13 +58,5 @@ public static class DataSource
         return result;
     }
 
-    public static string ShellJoin(IReadOnlyList<string> argv) => MetaCheck.State.ShellQuote.Join(argv);
-
-    /// <summary>A file system error in a few words: `no such file`, `permission denied`, else the system's message.</summary>
-    public static string Reason(Exception e) => e switch
-    {
-        FileNotFoundException or DirectoryNotFoundException => "no such file",
-        UnauthorizedAccessException => "permission denied",
-        _ => e.Message,
-    };
+    public static string ShellJoin(IReadOnlyList<string> argv) => ShellQuote.Join(argv);
 }
