@@ -36,6 +36,13 @@ public sealed partial class StateStore
         WHERE m.until > $now ORDER BY m.check_key <> '', m.until
         """, r => ReadMute(r) with { CheckRowId = r.NullableInt64(4) }, ("$now", nowMs)));
 
+    /// <summary>
+    /// The status the check last reported (what the server shows now), null before its first run. Read
+    /// inside <see cref="Update{T}"/>'s decision, it is as of the write lock.
+    /// </summary>
+    public int? LastReportedStatus(string checkKey) => Guard(() =>
+        _connection.First("SELECT last_status FROM checks WHERE key = $key", r => (int?)r.NullableInt64(0), ("$key", checkKey)));
+
     /// <summary>The key of a check listed by <see cref="ListChecks"/> (what a mute names).</summary>
     public string? CheckKey(long rowId) => Guard(() => _connection.First("SELECT key FROM checks WHERE id = $id", r => r.Text(0), ("$id", rowId)));
 

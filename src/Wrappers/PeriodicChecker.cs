@@ -70,9 +70,12 @@ public static class PeriodicChecker
         });
     }
 
-    /// <summary>Outside the windows with --outside keep: the last in-window result, saying since when it is held.</summary>
+    /// <summary>
+    /// Outside the windows with --outside keep: the last in-window result, saying since when it is held,
+    /// without its performance data (nothing was measured now).
+    /// </summary>
     private static (byte[] Report, int Status, RunOutcome Outcome) Held(CachedResult last, TimeRanges windows, DateTimeZone zone, Instant now) =>
-        (DelayChecker.WithNewline(last.Output, $"Held(since {LocalTimes.Text(last.AtMs, zone, now)}, out of time ranges {windows.Text}): "),
+        (DelayChecker.WithNewline(Perfdata.Strip(last.Output), $"Held(since {LocalTimes.Text(last.AtMs, zone, now)}, out of time ranges {windows.Text}): "),
             last.Status, RunOutcome.Held);
 
     /// <summary>--tz if given, else the process zone as libc reads TZ (see <see cref="ProcessTimeZone"/>).</summary>
