@@ -28,13 +28,22 @@ public sealed partial class WrapperRun
     public int RecordAndReport(CheckIdentity id, int recentRuns, Func<CheckState, Decision> decide, Func<Decision> withoutStore)
     {
         var now = _env.Clock.GetCurrentInstant();
-        var mute = WithStore(store => store.ActiveMute(id.Key, now.ToUnixTimeMilliseconds()), null);
+        long nowMs = now.ToUnixTimeMilliseconds();
+        var mute = new[] { WithStore(store => store.ActiveMute(id.Key, nowMs), null), HostMute(id, nowMs) }.MaxBy(m => m?.UntilMs ?? 0);
         var decision = WithStore(store => store.Update(id, recentRuns, state =>
         {
             var d = mute is null ? decide(state) : Muted(decide(state), mute, store.LastReportedStatus(id.Key) ?? 0, now);
             return (d.Update, d);
         }), null) ?? withoutStore();
         return Report(decision.Report, decision.Exit);
+    }
+
+    /// <summary>The host-wide mute in force for this check (root's `metacheck mute`), if any; an untrusted file is said on stderr.</summary>
+    private Mute? HostMute(CheckIdentity id, long nowMs)
+    {
+        var mutes = HostMutes.Read(HostMutes.PathFrom(_env.GetEnv), nowMs, out var problem);
+        if (problem is not null) _env.Stderr.WriteLine($"metacheck: {_wrapper}: {problem}");
+        return mutes.Where(m => m.InForce(nowMs) && m.Covers(id.Key, id.Id, id.Identifier, id.CommandLine)).MaxBy(m => m.UntilMs);
     }
 
     /// <summary>The decision as reported under <paramref name="mute"/>, given the status the server shows now.</summary>

@@ -79,9 +79,9 @@ public static class PeriodicChecker
             last.Status, RunOutcome.Held);
 
     /// <summary>--tz if given, else the process zone as libc reads TZ (see <see cref="ProcessTimeZone"/>).</summary>
-    public static DateTimeZone Zone(string? name, WrapperEnvironment env)
+    public static DateTimeZone Zone(string? name, WrapperEnvironment env, string command = Name)
     {
-        if (name is null) return ProcessTimeZone.Resolve(env.GetEnv("TZ"), env.Stderr, Name);
+        if (name is null) return ProcessTimeZone.Resolve(env.GetEnv("TZ"), env.Stderr, command);
         return DateTimeZoneProviders.Tzdb.GetZoneOrNull(name)
             ?? throw new UsageException($"unknown time zone '{Opt.Shorten(name)}' for --tz; use an IANA name such as Asia/Tokyo or UTC");
     }

@@ -31,12 +31,12 @@ public static class StoreCommands
             var checks = store?.ListChecks() ?? [];
             if (parsed.GetValue(failing)) checks = [.. checks.Where(c => c.Streak > 0 || c.Alerting || c.LastStatus is > 0)];
             long now = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
-            var mutes = store?.ActiveMutes(now) ?? [];
+            IReadOnlyList<Mute> mutes = [.. MuteCommands.HostMutesNow(now), .. store?.ActiveMutes(now) ?? []];
             if (parsed.GetValue(json))
                 return WriteJson(w =>
                 {
                     w.WriteStartArray();
-                    foreach (var c in checks) WriteCheck(w, c, MuteCommands.MuteOf(c, mutes));
+                    foreach (var c in checks) WriteCheck(w, c, MuteCommands.MuteOf(c, mutes, now));
                     w.WriteEndArray();
                 });
             MuteCommands.PrintMutes(mutes, checks, now);

@@ -119,4 +119,28 @@ public sealed class IcingaServerTruthTests : IDisposable
         held.Output.Should().EndWith("): service run 1 status 2");
         held.Perfdata.Should().BeEmpty("nobody measured anything outside the window");
     }
+
+    [Fact]
+    public void A_host_wide_mute_set_by_root_reaches_the_checks_Icinga_runs_as_nagios()
+    {
+        var script = Script();
+        var hostFile = _box.PathOf("host/mutes");
+        string[] wrapper = [Path.Combine(Installed.BinDir, "delay-checker"), "-c", "1", "--state-dir", Store, "--", script];
+        _icinga = new IcingaDaemon(_box.Dir, Command("deployed", wrapper, $"; env = {{ METACHECK_HOST_MUTES = \"{hostFile}\" }}") +
+            "object Service \"deployed\" { import \"forced\"; host_name = \"localhost\"; check_command = \"deployed\" }");
+        Run("deployed", 0).State.Should().Be(0);
+
+        // A deploy script run by root, naming no store.
+        _box.Env["METACHECK_STATE_DIR"] = null;
+        _box.Env["METACHECK_HOST_MUTES"] = hostFile;
+        _box.Run("metacheck", "mute", "--for", "10m", "--reason", "deploy").Exit.Should().Be(0);
+        var muted = Run("deployed", 2);
+        (muted.State, muted.Perfdata).Should().Be((0, ""), "a failure during the deploy opens no alert and adds no graph point");
+        muted.Output.Should().MatchRegex(@"^OK: muted until \d\d:\d\d \(deploy\)$");
+        _box.Run("metacheck", "unmute").Stdout.Should().Be("unmuted: every check of every user on this host (host-wide)\n");
+        Run("deployed", 0).State.Should().Be(0);
+
+        _icinga.Alerts("deployed").Should().Equal(["OK;HARD;1;service run 1 status 0"],
+            "after the first result (pending to OK) Icinga saw no state change: no PROBLEM, no RECOVERY");
+    }
 }
