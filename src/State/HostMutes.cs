@@ -78,11 +78,11 @@ public static class HostMutes
         foreach (var m in change(mutes))
             text.Append($"{m.FromMs}\t{m.UntilMs}\t{OneField(m.HostMatch ?? "")}\t{OneField(m.Reason)}\n");
         var temp = $"{path}.{Environment.ProcessId}.new";
-        using (var file = new FileStream(temp, new FileStreamOptions
+        File.Delete(temp); // left by a writer that died (under the lock, no other writer is using it)
+        using (var file = new FileStream(temp, new FileStreamOptions { Mode = FileMode.CreateNew, Access = FileAccess.Write }))
         {
-            Mode = FileMode.CreateNew, Access = FileAccess.Write, UnixCreateMode = (UnixFileMode)0x1a4, // 0644
-        }))
-        {
+            // 0644 whatever root's umask: every user's wrappers must read it.
+            File.SetUnixFileMode(file.SafeFileHandle, (UnixFileMode)0x1a4);
             file.Write(Encoding.UTF8.GetBytes(text.ToString()));
             file.Flush(flushToDisk: true);
         }

@@ -129,7 +129,8 @@ public sealed class MuteTests : IDisposable
     {
         _box.Env["METACHECK_STATE_DIR"] = null;
         _box.Env["METACHECK_HOST_MUTES"] = HostFile;
-        try { return _box.Run("metacheck", args); }
+        // A tight umask (077) must not make the file unreadable to the other users' wrappers.
+        try { return _box.Shell("umask 077 && exec metacheck " + string.Join(' ', args.Select(a => $"'{a}'"))); }
         finally { _box.Env.Remove("METACHECK_STATE_DIR"); }
     }
 
