@@ -56,7 +56,7 @@ public sealed class IcingaDaemon : IDisposable
     }
 
     /// <summary>A service's state as status.dat has it.</summary>
-    public sealed record Result(int State, string Output, string LongOutput, string Perfdata, long LastHardStateChange, string Block);
+    public sealed record Result(int State, bool Hard, string Output, string LongOutput, string Perfdata, long LastHardStateChange, string Block);
 
     public Result? Read(string service)
     {
@@ -66,7 +66,7 @@ public sealed class IcingaDaemon : IDisposable
         {
             string Field(string name) => Regex.Match(block.Groups[1].Value, $@"\n\s*{name}=(.*)").Groups[1].Value.Trim();
             if (Field("service_description") != service) continue;
-            return new Result(int.Parse(Field("current_state")), Field("plugin_output"), Field("long_plugin_output"),
+            return new Result(int.Parse(Field("current_state")), Field("state_type") == "1", Field("plugin_output"), Field("long_plugin_output"),
                 Field("performance_data"), long.Parse(Field("last_hard_state_change")), block.Value);
         }
         return null;
