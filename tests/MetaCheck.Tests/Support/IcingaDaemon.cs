@@ -113,6 +113,11 @@ public sealed class IcingaDaemon : IDisposable
         using var p = Process.Start(info)!;
         var stdout = p.StandardOutput.ReadToEndAsync();
         var stderr = p.StandardError.ReadToEndAsync();
+        if (!p.WaitForExit(TimeSpan.FromSeconds(60)))
+        {
+            p.Kill(entireProcessTree: true);
+            throw new TimeoutException($"{string.Join(' ', argv)} as {User} did not finish");
+        }
         p.WaitForExit();
         return new CmdResult(p.ExitCode, stdout.Result, stderr.Result, TimeSpan.Zero);
     }
