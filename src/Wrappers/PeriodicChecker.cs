@@ -70,15 +70,18 @@ public static class PeriodicChecker
         });
     }
 
-    /// <summary>Outside the windows with --outside keep: the last in-window result, saying since when it is held.</summary>
+    /// <summary>
+    /// Outside the windows with --outside keep: the last in-window result, saying since when it is held,
+    /// without its performance data (nothing was measured now).
+    /// </summary>
     private static (byte[] Report, int Status, RunOutcome Outcome) Held(CachedResult last, TimeRanges windows, DateTimeZone zone, Instant now) =>
-        (DelayChecker.WithNewline(last.Output, $"Held(since {LocalTimes.Text(last.AtMs, zone, now)}, out of time ranges {windows.Text}): "),
+        (DelayChecker.WithNewline(Perfdata.Strip(last.Output), $"Held(since {LocalTimes.Text(last.AtMs, zone, now)}, out of time ranges {windows.Text}): "),
             last.Status, RunOutcome.Held);
 
     /// <summary>--tz if given, else the process zone as libc reads TZ (see <see cref="ProcessTimeZone"/>).</summary>
-    public static DateTimeZone Zone(string? name, WrapperEnvironment env)
+    public static DateTimeZone Zone(string? name, WrapperEnvironment env, string command = Name)
     {
-        if (name is null) return ProcessTimeZone.Resolve(env.GetEnv("TZ"), env.Stderr, Name);
+        if (name is null) return ProcessTimeZone.Resolve(env.GetEnv("TZ"), env.Stderr, command);
         return DateTimeZoneProviders.Tzdb.GetZoneOrNull(name)
             ?? throw new UsageException($"unknown time zone '{Opt.Shorten(name)}' for --tz; use an IANA name such as Asia/Tokyo or UTC");
     }

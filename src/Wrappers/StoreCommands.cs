@@ -31,12 +31,12 @@ public static class StoreCommands
             var checks = store?.ListChecks() ?? [];
             if (parsed.GetValue(failing)) checks = [.. checks.Where(c => c.Streak > 0 || c.Alerting || c.LastStatus is > 0)];
             long now = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
-            var mutes = store?.ActiveMutes(now) ?? [];
+            IReadOnlyList<Mute> mutes = [.. MuteCommands.HostMutesNow(now), .. store?.ActiveMutes(now) ?? []];
             if (parsed.GetValue(json))
                 return WriteJson(w =>
                 {
                     w.WriteStartArray();
-                    foreach (var c in checks) WriteCheck(w, c, MuteCommands.MuteOf(c, mutes));
+                    foreach (var c in checks) WriteCheck(w, c, MuteCommands.MuteOf(c, mutes, now));
                     w.WriteEndArray();
                 });
             MuteCommands.PrintMutes(mutes, checks, now);
@@ -47,7 +47,7 @@ public static class StoreCommands
             }
             var rows = checks.Select(c => new[]
             {
-                Short(c.Id), Printable(c.Wrapper + (c.Identifier.Length > 0 ? $" [{c.Identifier}]" : "")),
+                Short(c.Id), Printable(Invocation(c)),
                 StatusText(c.LastStatus, c.LastOutcome), Streak(c), Ago(now, c.LastRunAtMs), Printable(c.CommandLine),
             });
             PrintTable(["CHECK", "WRAPPER", "LAST", "FAILURES", "LAST RUN", "COMMAND"], rows, statusColumn: 2);
@@ -111,7 +111,29 @@ public static class StoreCommands
 
     public static int Reset(string[] args) => ChangeOne(args, "reset",
         "Clear the failure streak, alert and cached result of one check (after a fix); its runs stay in the history.",
-        (store, c) => { store.Reset(c.RowId); return $"reset {Short(c.Id)}: {Describe(c)}"; });
+        (store, c) => { store.Reset(c.RowId); return $"reset {Short(c.Id)}: {Describe(c)}"; }, AfterReset);
+
+    /// <summary>
+    /// What the server is told next after a reset of a check whose last run failed: a reset does not
+    /// change what the server shows, but delay-checker's count starts again, so its next failure may be
+    /// reported OK (closing the alert) before the alert opens again.
+    /// </summary>
+    private static string? AfterReset(CheckSummary c)
+    {
+        if (c.LastStatus is not (> 0 and var last)) return null;
+        var word = StatusNames.Word(last);
+        var next = c.Wrapper == DelayChecker.Name && c.Threshold is > 1 and var threshold
+            ? $"its next failure will be reported OK (DelayWarn(1/{threshold}{(c.Window is { } m ? $" in last {m}" : "")})), which closes the open alert, " +
+              $"and the alert opens again at the {Ordinal(threshold)} failure"
+            : "its next failure will be reported as it is, keeping the alert open; a success closes it";
+        return $"its last run failed ({word}, still shown by the server); {next}";
+    }
+
+    private static string Ordinal(int n) => (n % 100) switch
+    {
+        11 or 12 or 13 => $"{n}th",
+        _ => (n % 10) switch { 1 => $"{n}st", 2 => $"{n}nd", 3 => $"{n}rd", _ => $"{n}th" },
+    };
 
     public static int Forget(string[] args) => ChangeOne(args, "forget",
         "Drop one check and all its runs from the store (its next run starts afresh).",
@@ -133,7 +155,8 @@ public static class StoreCommands
     }
 
     /// <summary>reset and forget: one check, named as history names it; several matches are refused, never guessed.</summary>
-    private static int ChangeOne(string[] args, string name, string description, Func<StateStore, CheckSummary, string> change)
+    private static int ChangeOne(string[] args, string name, string description, Func<StateStore, CheckSummary, string> change,
+        Func<CheckSummary, string?>? note = null)
     {
         var stateDir = StateDirOption();
         var definition = Cli.Define(Dialect.GetoptLongStrict, name, description + "\nCHECK: an id (prefix), an --identifier, or part of the command, as in 'metacheck status'.", stateDir);
@@ -147,6 +170,7 @@ public static class StoreCommands
             if (matches.Count > 1)
                 throw new UsageException($"'{Opt.Shorten(text)}' matches {matches.Count} checks ({string.Join(", ", matches.Select(c => Short(c.Id)))}); give one id");
             Console.WriteLine(Printable(Guarded(() => change(store!, matches[0]))));
+            if (note?.Invoke(matches[0]) is { } line) Console.WriteLine(line);
             return 0;
         });
     }
@@ -163,9 +187,16 @@ public static class StoreCommands
         return matches;
     }
 
-    /// <summary>A check as its wrapper was invoked: wrapper, options, identifier, `--`, command (secrets redacted).</summary>
-    internal static string Describe(CheckSummary c) =>
-        $"{c.Wrapper}{(c.Options.Length > 0 ? " " + c.Options : "")}{(c.Identifier.Length > 0 ? $" --identifier {ShellQuote.Quote(c.Identifier)}" : "")} -- {c.CommandLine}";
+    /// <summary>
+    /// A check as its wrapper was invoked: wrapper, options, identifier, `--`, command (secrets redacted).
+    /// Every command that names a check (status, history, mute, reset, forget) names it this way, so
+    /// that checks of one command differing only in their options (-c 3, --within 5) read differently.
+    /// </summary>
+    internal static string Describe(CheckSummary c) => $"{Invocation(c)} -- {c.CommandLine}";
+
+    /// <summary>The part before `--`: the wrapper with the options that are part of the check's key.</summary>
+    internal static string Invocation(CheckSummary c) =>
+        $"{c.Wrapper}{(c.Options.Length > 0 ? " " + c.Options : "")}{(c.Identifier.Length > 0 ? $" --identifier {ShellQuote.Quote(c.Identifier)}" : "")}";
 
     internal static System.CommandLine.Option<string?> StateDirOption() =>
         Opt.Text("--state-dir", $"Directory of the store (default: as the wrappers choose it; see ${StateDirectory.EnvVar}).");

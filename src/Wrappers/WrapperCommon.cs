@@ -22,7 +22,7 @@ public sealed record WrapperEnvironment(
 public sealed class CommonOptions
 {
     public readonly Option<TimeSpan?> Timeout = Opt.Duration("--timeout",
-        "Kill the inner command (its whole process group) after this many seconds and report --timeout-status (default: no limit).",
+        $"Kill the inner command (its whole process group) after this many seconds and report --timeout-status; 0: no limit (default: {DefaultTimeoutSeconds}, which ends before mackerel-agent's 30 s and Icinga's or Nagios's 60 s kill the wrapper).",
         TimeSpan.FromDays(1));
     public readonly Option<Status> TimeoutStatus = Opt.StatusOption("--timeout-status",
         "Status reported when --timeout fires.", Status.Unknown);
@@ -34,6 +34,20 @@ public sealed class CommonOptions
         $"Runs kept per check in the history (default: {StateStore.DefaultKeepRuns}, or $METACHECK_KEEP_RUNS).", 1, 10_000_000);
 
     public Option[] All => [Timeout, TimeoutStatus, StateDir, KeepRuns, NoHistory];
+
+    /// <summary>
+    /// The inner command's limit without --timeout: a hung check must end in a result the wrapper reports
+    /// (and delay-checker counts) before the agent's own timeout kills the wrapper and shows its own error.
+    /// </summary>
+    public const int DefaultTimeoutSeconds = 25;
+
+    /// <summary>--timeout as given (0: no limit), else the default.</summary>
+    public TimeSpan? InnerTimeout(ParseResult parsed) => parsed.GetValue(Timeout) switch
+    {
+        null => TimeSpan.FromSeconds(DefaultTimeoutSeconds),
+        { } given when given == TimeSpan.Zero => null,
+        var given => given,
+    };
 }
 
 /// <summary>How the inner command ended, already turned into a status and the bytes to report.</summary>
@@ -78,7 +92,7 @@ public sealed partial class WrapperRun : IDisposable
         _env = env;
         _stateDir = parsed.GetValue(common.StateDir);
         _keepRuns = parsed.GetValue(common.KeepRuns) ?? KeepRunsFromEnv(env);
-        _settings = new RunSettings { Timeout = parsed.GetValue(common.Timeout), ForwardTerminationSignals = true };
+        _settings = new RunSettings { Timeout = common.InnerTimeout(parsed), ForwardTerminationSignals = true };
         _timeoutStatus = parsed.GetValue(common.TimeoutStatus);
         _noHistory = parsed.GetValue(common.NoHistory);
         _forgetAfter = ForgetAfterFromEnv(env);

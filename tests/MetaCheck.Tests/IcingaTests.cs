@@ -11,67 +11,37 @@ namespace MetaCheck.Tests;
 /// </summary>
 public sealed class IcingaTests : IDisposable
 {
-    private const string Icinga = "/usr/lib/x86_64-linux-gnu/icinga2/sbin/icinga2";
-    private const string User = "nagios";
+    private const string User = IcingaDaemon.User;
     private readonly Sandbox _box = new();
-    private Process? _icinga;
+    private IcingaDaemon? _icinga;
 
     public void Dispose()
     {
-        try { _icinga?.Kill(entireProcessTree: true); _icinga?.WaitForExit(); } catch (InvalidOperationException) { }
+        _icinga?.Dispose();
         _box.Dispose();
     }
 
     [Fact]
     public void Icinga_started_as_root_without_HOME_goes_hard_critical_only_at_the_third_failure()
     {
-        File.Exists(Icinga).Should().BeTrue("scripts/setup.sh installs icinga2-bin (run the tests with `make test`)");
         var dir = _box.Dir;
         var identifier = "icinga-" + Path.GetFileName(dir); // this run's own check in the nagios user's store
         var check = Path.Combine(dir, "flag-check");
         File.WriteAllText(check, "#!/bin/sh\nif test -e \"$(dirname \"$0\")/up\"; then echo \"service is up\"; exit 0; else echo \"service is down\"; exit 2; fi\n");
         File.SetUnixFileMode(check, (UnixFileMode)0x1ed);
-        string[] owned = ["data", "log", "cache", "spool", "run"];
-        foreach (var sub in owned) Directory.CreateDirectory(Path.Combine(dir, sub));
-        Process.Start("chown", ["-R", $"{User}:{User}", .. owned.Select(s => Path.Combine(dir, s))])!.WaitForExit();
-        File.WriteAllText(Path.Combine(dir, "icinga2.conf"), $$"""
-            object StatusDataWriter "status" { status_path = "{{dir}}/data/status.dat"; objects_path = "{{dir}}/data/objects.cache"; update_interval = 1s }
-            object ExternalCommandListener "command" { command_path = "{{dir}}/run/icinga2.cmd" }
-            object CheckerComponent "checker" { }
-            object CheckCommand "host_ok" { command = [ "/bin/true" ] }
+        _icinga = new IcingaDaemon(dir, $$"""
             object CheckCommand "delayed" { command = [ "{{Installed.BinDir}}/delay-checker", "-c", "3", "--identifier", "{{identifier}}", "--", "{{check}}" ] }
-            object Host "localhost" { check_command = "host_ok"; max_check_attempts = 1; check_interval = 1h; enable_active_checks = false }
-            object Service "delayed" {
-              host_name = "localhost"; check_command = "delayed"; max_check_attempts = 1; check_interval = 1h; retry_interval = 1h
-              enable_notifications = false; enable_flapping = false
-            }
-
+            object Service "delayed" { import "forced"; host_name = "localhost"; check_command = "delayed" }
             """);
-        string[] defines = [.. owned.Zip(["DataDir", "LogDir", "CacheDir", "SpoolDir", "InitRunDir"], (sub, name) => $"-D{name}={dir}/{sub}"),
-            $"-DRunAsUser={User}", $"-DRunAsGroup={User}"];
-        var start = new ProcessStartInfo(Icinga, ["daemon", "-c", Path.Combine(dir, "icinga2.conf"), .. defines])
-        {
-            RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false, WorkingDirectory = dir,
-        };
-        // As Debian's unit starts it: no HOME, nothing that names a store.
-        foreach (var name in new[] { "HOME", "METACHECK_STATE_DIR", "MACKEREL_PLUGIN_WORKDIR", "XDG_STATE_HOME" }) start.Environment.Remove(name);
-        _icinga = Process.Start(start)!;
-        var log = new System.Collections.Concurrent.ConcurrentQueue<string>();
-        _icinga.OutputDataReceived += (_, e) => { if (e.Data is not null) log.Enqueue(e.Data); };
-        _icinga.ErrorDataReceived += (_, e) => { if (e.Data is not null) log.Enqueue(e.Data); };
-        _icinga.BeginOutputReadLine();
-        _icinga.BeginErrorReadLine();
 
         try
         {
-            var states = new List<ServiceStatus>();
-            string? previous = WaitFor(s => true, null, log).Output;
+            var states = new List<IcingaDaemon.Result>();
+            string? previous = null;
             foreach (var up in new[] { false, false, false, false, true })
             {
                 if (up) File.WriteAllText(Path.Combine(dir, "up"), "");
-                long now = DateTimeOffset.UtcNow.ToUnixTimeSeconds();
-                File.AppendAllText(Path.Combine(dir, "run", "icinga2.cmd"), $"[{now}] SCHEDULE_FORCED_SVC_CHECK;localhost;delayed;{now}\n");
-                var state = WaitFor(s => s.Output != previous, previous, log);
+                var state = _icinga.Check("delayed", s => s.Output != previous && s.Output.Length > 0);
                 states.Add(state);
                 previous = state.Output;
             }
@@ -94,7 +64,7 @@ public sealed class IcingaTests : IDisposable
         finally
         {
             // Leave the nagios user's store as it was: its owner forgets this run's check.
-            Process.Start("runuser", ["-u", User, "--", "env", "-u", "HOME", Path.Combine(Installed.BinDir, "metacheck"), "forget", identifier])!.WaitForExit();
+            IcingaDaemon.RunAsNagios(Path.Combine(Installed.BinDir, "metacheck"), "forget", identifier);
         }
     }
 
@@ -112,7 +82,7 @@ public sealed class IcingaTests : IDisposable
             include "{{sample}}"
 
             """);
-        var validate = Process.Start(new ProcessStartInfo(Icinga, ["daemon", "-C", "-c", Path.Combine(dir, "check.conf"),
+        var validate = Process.Start(new ProcessStartInfo(IcingaDaemon.Binary, ["daemon", "-C", "-c", Path.Combine(dir, "check.conf"),
             $"-DDataDir={dir}", $"-DLogDir={dir}", $"-DCacheDir={dir}", $"-DSpoolDir={dir}", $"-DInitRunDir={dir}",
             "-DRunAsUser=root", "-DRunAsGroup=root"]) { RedirectStandardOutput = true })!;
         var output = validate.StandardOutput.ReadToEnd();
@@ -128,9 +98,4 @@ public sealed class IcingaTests : IDisposable
         stat.WaitForExit();
         return uid;
     }
-
-    private ServiceStatus WaitFor(Func<ServiceStatus, bool> condition, string? previous, System.Collections.Concurrent.ConcurrentQueue<string> log) =>
-        ServiceStatus.WaitFor(Path.Combine(_box.Dir, "data", "status.dat"), _icinga!, TimeSpan.FromSeconds(30), condition,
-            () => $"icinga2 exited with {_icinga!.ExitCode}:\n{string.Join('\n', log)}",
-            () => $"Icinga 2 reported no check result after '{previous}' within 30 s:\n{string.Join('\n', log.TakeLast(30))}");
 }

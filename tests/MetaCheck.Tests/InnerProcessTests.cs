@@ -54,6 +54,25 @@ public sealed class InnerProcessTests : IDisposable
         _box.Run("delay-checker", args).Exit.Should().Be(3);
     }
 
+    [Theory]
+    [InlineData("delay-checker", "-c", "1")]
+    [InlineData("interval-checker", "--interval", "1")]
+    [InlineData("periodic-checker", "--ranges", "00:00-24:00")]
+    public void Timeout_0_means_no_limit(string wrapper, string option, string value)
+    {
+        var r = _box.Run(wrapper, option, value, "--timeout", "0", "--", "sh", "-c", "sleep 0.3; echo fine");
+        r.Exit.Should().Be(0, r.ToString());
+        r.Stdout.Should().Be("fine\n");
+    }
+
+    [Fact]
+    public void Without_timeout_a_hung_check_is_killed_at_the_default_before_the_agents_own_timeout()
+    {
+        var r = _box.Run("delay-checker", ["-c", "1", "--", "sleep", "300"], stdin: null, limit: TimeSpan.FromSeconds(120));
+        r.Exit.Should().Be(3, r.ToString());
+        r.Stdout.Should().Be("DelayNG(1/1): UNKNOWN: sleep 300 timed out after 25 s and was killed\n");
+    }
+
     [Fact]
     public void SIGTERM_to_the_wrapper_kills_the_inner_tree_instead_of_orphaning_it()
     {

@@ -33,7 +33,7 @@ public sealed class StatusHistoryTests : IDisposable
         table.Should().HaveCount(4);
         table.Should().Contain(l => l.Contains("delay-checker ") && l.Contains("OK suppressed") && l.Contains("2/3, not yet alerting")
                                     && l.EndsWith("check_dummy 2 'db down'"));
-        table.Should().Contain(l => l.Contains("delay-checker [web]") && l.Contains("WARNING") && l.Contains("2/2, alerting"));
+        table.Should().Contain(l => l.Contains("delay-checker -c 2 --identifier web ") && l.Contains("WARNING") && l.Contains("2/2, alerting"));
         table.Should().Contain(l => l.Contains("interval-checker") && l.Contains("OK replayed"));
 
         var json = JsonDocument.Parse(_box.Run("metacheck", "status", "--json").Stdout).RootElement;
@@ -43,6 +43,29 @@ public sealed class StatusHistoryTests : IDisposable
         db.GetProperty("alerting").GetBoolean().Should().BeFalse();
         db.GetProperty("lastStatus").GetString().Should().Be("OK");
         db.GetProperty("runs").GetInt64().Should().Be(2);
+    }
+
+    [Fact]
+    public void Status_tells_apart_checks_that_differ_only_in_their_options()
+    {
+        foreach (var options in new[] { new[] { "-c", "3" }, ["-c", "3", "--within", "5"], ["-c", "3", "--recover", "3"] })
+            _box.Run("delay-checker", [.. options, "--", "check_dummy", "2", "db down"]);
+        var rows = _box.Run("metacheck", "status").Lines.Skip(1).ToList();
+        rows.Should().HaveCount(3).And.Satisfy(
+            l => l.Contains(" delay-checker -c 3 ") && !l.Contains("--within") && !l.Contains("--recover"),
+            l => l.Contains(" delay-checker -c 3 --within 5 "),
+            l => l.Contains(" delay-checker -c 3 --recover 3 "));
+    }
+
+    [Fact]
+    public void Reset_of_a_check_whose_last_run_succeeded_says_nothing_more()
+    {
+        _box.Run("delay-checker", "-c", "3", "--", "check_dummy", "0", "fine");
+        _box.Run("metacheck", "reset", "fine").Lines.Should().ContainSingle().Which.Should().StartWith("reset ");
+        _box.Run("delay-checker", "-c", "1", "--", "check_dummy", "2", "down");
+        _box.Run("metacheck", "reset", "down").Lines.Should().Equal(
+            _box.Run("metacheck", "status").Lines.Where(l => l.Contains("down")).Select(l => $"reset {l[..8]}: delay-checker -c 1 -- check_dummy 2 down")
+                .Append("its last run failed (CRITICAL, still shown by the server); its next failure will be reported as it is, keeping the alert open; a success closes it"));
     }
 
     [Fact]
@@ -69,9 +92,9 @@ public sealed class StatusHistoryTests : IDisposable
             }
         }
         var table = _box.Run("metacheck", "status").Lines;
-        table.Should().Contain(l => l.Contains("[thirty]") && l.Contains(" 30h ago "));
-        table.Should().Contain(l => l.Contains("[almost-two-days]") && l.Contains(" 47h ago "));
-        table.Should().Contain(l => l.Contains("[two-days]") && l.Contains(" 2d ago "));
+        table.Should().Contain(l => l.Contains("--identifier thirty ") && l.Contains(" 30h ago "));
+        table.Should().Contain(l => l.Contains("--identifier almost-two-days ") && l.Contains(" 47h ago "));
+        table.Should().Contain(l => l.Contains("--identifier two-days ") && l.Contains(" 2d ago "));
     }
 
     [Fact]

@@ -73,7 +73,9 @@ public sealed class StoreMaintenanceTests : IDisposable
 
         var reset = _box.Run("metacheck", "reset", "db");
         reset.Exit.Should().Be(0, reset.ToString());
-        reset.Stdout.Should().MatchRegex(@"^reset [0-9a-f]{8}: delay-checker -c 2 --within 3 --identifier db -- sh -c 'echo down; exit 2'\n$");
+        reset.Stdout.Should().MatchRegex(@"^reset [0-9a-f]{8}: delay-checker -c 2 --within 3 --identifier db -- sh -c 'echo down; exit 2'\n" +
+            @"its last run failed \(CRITICAL, still shown by the server\); its next failure will be reported OK \(DelayWarn\(1/2 in last 3\)\), " +
+            @"which closes the open alert, and the alert opens again at the 2nd failure\n$", "the operator learns what the server will see next");
         _box.Run("delay-checker", ["-c", "2", "--within", "3", "--identifier", "db", "--", .. Down]).Stdout
             .Should().Be("DelayWarn(1/2 in last 3): down\n", "failures before the reset no longer count");
         _box.Run("metacheck", "history", "--json", "db").Stdout.Should().Contain("\"runs\"");

@@ -56,7 +56,7 @@ public static class CheckDdosUdp
             var counters = Read(context.Paths);
             long now = context.NowEpoch;
             var current = new Sample(now, counters.AsValues());
-            var previous = Counters.Exchange(context, Name, [context.Paths.ProcDir], current, keepPrevious: p => now - p.Epoch < 1);
+            var previous = Counters.ExchangeRequired(context, Name, [context.Paths.ProcDir], current, keepPrevious: p => now - p.Epoch < 1);
             return Evaluate(counters, previous, current, limits);
         });
     }

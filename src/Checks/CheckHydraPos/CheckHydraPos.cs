@@ -46,7 +46,7 @@ public static class CheckHydraPos
             var sample = new Sample(now, new Dictionary<string, double> { ["position"] = position });
             // Identity: the stats server and the file, not the thresholds (changing -w/-c keeps the history).
             string[] identity = [url, path];
-            var previous = Counters.Exchange(context, Name, identity, sample, keepPrevious: p => now - p.Epoch < 1);
+            var previous = Counters.ExchangeRequired(context, Name, identity, sample, keepPrevious: p => now - p.Epoch < 1);
             return Evaluate(path, previous, sample, parsed.GetValue(warning), parsed.GetValue(critical));
         });
     }

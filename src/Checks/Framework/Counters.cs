@@ -18,10 +18,23 @@ public static class Counters
     /// overwrite (go-mackerel-plugin keeps a sample younger than one second).
     /// </summary>
     public static Sample? Exchange(PluginContext context, string plugin, IReadOnlyList<string> args, Sample current,
-        Func<Sample, bool>? keepPrevious = null)
+        Func<Sample, bool>? keepPrevious = null) => Exchange(context, plugin, args, current, keepPrevious, required: false);
+
+    /// <summary>
+    /// As <see cref="Exchange(PluginContext, string, IReadOnlyList{string}, Sample, Func{Sample, bool}?)"/>, for a
+    /// check whose verdict needs the previous sample: when the sample cannot be kept it throws (UNKNOWN,
+    /// saying why), since "first run" on every run would be an OK that nothing measured.
+    /// </summary>
+    public static Sample? ExchangeRequired(PluginContext context, string plugin, IReadOnlyList<string> args, Sample current,
+        Func<Sample, bool>? keepPrevious = null) => Exchange(context, plugin, args, current, keepPrevious, required: true);
+
+    private static Sample? Exchange(PluginContext context, string plugin, IReadOnlyList<string> args, Sample current,
+        Func<Sample, bool>? keepPrevious, bool required)
     {
+        const string without = "the previous sample cannot be kept, so there is nothing to compare with";
         var store = context.Store(plugin);
-        if (store is null) return null;
+        if (store is null)
+            return required ? throw new DataSourceException($"{without} ({context.StoreProblem ?? "no state store"})") : null;
         var key = new CheckIdentity(plugin, "", args).Key;
         try
         {
@@ -34,6 +47,7 @@ public static class Counters
         }
         catch (StateUnavailableException e)
         {
+            if (required) throw new DataSourceException($"{without} ({e.Message.TrimEnd('.')})");
             context.Err.WriteLine($"metacheck: {plugin}: {e.Message}; counters are not kept this run");
             return null;
         }

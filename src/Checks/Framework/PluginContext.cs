@@ -27,13 +27,17 @@ public sealed class PluginContext
         Err = Console.Error,
     };
 
+    /// <summary>Why <see cref="Store"/> returned null, once it has.</summary>
+    public string? StoreProblem { get; private set; }
+
     public long NowEpoch => Clock.GetCurrentInstant().ToUnixTimeSeconds();
 
     /// <summary>The per-user store, or null (with one line on stderr) when it cannot be used.</summary>
     public StateStore? Store(string plugin)
     {
         if (_store is not null || _storeFailed) return _store;
-        _store = StateStore.TryOpenForUser(null, GetEnv, StateStore.DefaultKeepRuns, Err, plugin, "counters are not kept this run");
+        _store = StateStore.TryOpenForUser(null, GetEnv, StateStore.DefaultKeepRuns, Err, plugin, "counters are not kept this run", out var problem);
+        StoreProblem = problem;
         _storeFailed = _store is null;
         return _store;
     }
