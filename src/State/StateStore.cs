@@ -351,7 +351,11 @@ public sealed partial class StateStore : IDisposable
     }
 
     /// <summary>Current state without taking the write lock (interval-checker's replay test).</summary>
-    public CheckState Read(CheckIdentity id, int recentRuns = 0) => Guard(() => ReadState(id.Key, recentRuns));
+    public CheckState Read(CheckIdentity id, int recentRuns = 0) => Guard(() =>
+    {
+        AdoptLegacy(id);
+        return ReadState(id.Key, recentRuns);
+    });
 
     /// <summary>
     /// Atomic read-decide-write: <paramref name="decide"/> sees the state as of the write lock, and its
@@ -360,6 +364,7 @@ public sealed partial class StateStore : IDisposable
     public T Update<T>(CheckIdentity id, int recentRuns, Func<CheckState, (CheckUpdate Update, T Result)> decide) => Guard(() =>
     {
         using var tx = _connection.BeginImmediate();
+        AdoptLegacyLocked(id);
         var (update, result) = decide(ReadState(id.Key, recentRuns));
         Write(id, update);
         tx.Commit();
@@ -491,13 +496,23 @@ public sealed partial class StateStore : IDisposable
     /// <summary>
     /// A metric plugin's previous sample (counters), read and replaced in one transaction so two
     /// overlapping runs cannot both compute a rate from the same sample. <paramref name="decide"/>
-    /// gets the stored bytes (null the first time) and returns what to store (null keeps it).
+    /// gets the stored bytes (null the first time) and returns what to store (null keeps it). A value kept
+    /// under <paramref name="legacyNs"/> (the previous release's key) and none under <paramref name="ns"/>
+    /// moves to <paramref name="ns"/>, so an upgrade keeps every sample.
     /// </summary>
-    public T UpdateValue<T>(string ns, string name, long nowMs, Func<byte[]?, (byte[]? NewValue, T Result)> decide) => Guard(() =>
+    public T UpdateValue<T>(string ns, string name, long nowMs, Func<byte[]?, (byte[]? NewValue, T Result)> decide,
+        string? legacyNs = null) => Guard(() =>
     {
         using var tx = _connection.BeginImmediate();
-        var current = _connection.First("SELECT value FROM plugin_values WHERE namespace = $ns AND name = $name",
-            r => r.Blob(0), ("$ns", ns), ("$name", name));
+        const string Select = "SELECT value FROM plugin_values WHERE namespace = $ns AND name = $name";
+        var current = _connection.First(Select, r => r.Blob(0), ("$ns", ns), ("$name", name));
+        if (current is null && legacyNs is not null && legacyNs != ns
+            && _connection.First(Select, r => r.Blob(0), ("$ns", legacyNs), ("$name", name)) is { } legacy)
+        {
+            _connection.Execute("UPDATE plugin_values SET namespace = $ns WHERE namespace = $legacy AND name = $name",
+                ("$ns", ns), ("$legacy", legacyNs), ("$name", name));
+            current = legacy;
+        }
         var (next, result) = decide(current);
         if (next is not null)
         {

@@ -23,7 +23,7 @@ public sealed partial class WrapperRun
     public int RecordAndReport(CheckIdentity id, int recentRuns, Func<CheckState, Decision> decide, Func<Decision> withoutStore)
     {
         var now = _env.Clock.GetCurrentInstant();
-        var mute = WithStore(store => store.ActiveMute(id.Key, now.ToUnixTimeMilliseconds()), null);
+        var mute = WithStore(store => store.ActiveMute(id, now.ToUnixTimeMilliseconds()), null);
         var decision = WithStore(store => store.Update(id, recentRuns, state =>
         {
             var d = Muted(decide(state), mute, now);
