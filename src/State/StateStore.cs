@@ -15,8 +15,13 @@ public sealed partial class StateStore : IDisposable
     public const int DefaultKeepRuns = 1000;
     private static readonly TimeSpan LockWait = TimeSpan.FromSeconds(3);
 
-    /// <summary>How long tidying (a checkpoint, forgetting old checks) waits for other runs before leaving it to a later run.</summary>
-    private static readonly TimeSpan TidyingWait = TimeSpan.FromSeconds(1);
+    /// <summary>
+    /// How long tidying (a checkpoint, forgetting old checks) waits for other runs before leaving it to a
+    /// later run: not at all. A TRUNCATE checkpoint holds the write lock while it waits for readers, so
+    /// in a storm of runs each wait of the tidying run was added to every other run's lock wait, and
+    /// some ran past <see cref="LockWait"/> and failed open.
+    /// </summary>
+    private static readonly TimeSpan TidyingWait = TimeSpan.Zero;
 
     /// <summary>Checks not run for this long are dropped with their runs (<see cref="Maintain"/>); $METACHECK_FORGET_AFTER overrides it.</summary>
     public static readonly TimeSpan DefaultForgetAfter = TimeSpan.FromDays(90);
@@ -218,7 +223,10 @@ public sealed partial class StateStore : IDisposable
             tx.Commit();
         }
         connection.Execute("PRAGMA secure_delete = OFF");
-        if (version > 0) Tidy(connection, () => connection.Execute(TruncateWal));
+        // Only the run that rewrote older rows flushes them out of the WAL. The runs that raced it to the
+        // lock found the work done: a TRUNCATE checkpoint each would hold the write lock in turn while
+        // waiting for readers, and in a storm of first runs the others' 3 s wait ran out (up to 31 of 200).
+        if (version is > 0 && version < Steps.Length) Tidy(connection, () => connection.Execute(TruncateWal));
     }
 
     /// <summary>Copies the WAL into the database and empties it.</summary>
@@ -378,7 +386,7 @@ public sealed partial class StateStore : IDisposable
     /// (passive) checkpoint never lets the WAL start over: it grew without bound, and every run read
     /// all of it and checkpointed it again. Instead the run that finds the WAL past
     /// <see cref="WalLimitBytes"/> copies it into the database and truncates it (one fsync'd checkpoint
-    /// every few runs: a smaller WAL is read faster at every open, a checkpoint costs an fsync). If other runs hold the store it gives up soon (at most 1 s); a later run does it.
+    /// every few runs: a smaller WAL is read faster at every open, a checkpoint costs an fsync). If other runs hold the store it gives up at once; a later run does it.
     /// The same run first forgets the checks not run for <see cref="ForgetAfter"/>, so an argv that
     /// changed (a new host, a new threshold) does not keep its old check forever.
     /// </summary>
