@@ -56,8 +56,7 @@ public sealed partial class StateStore : IDisposable
     public static StateStore Open(StateLocation location, int keepRuns = DefaultKeepRuns)
     {
         if (keepRuns < 1) throw new ArgumentOutOfRangeException(nameof(keepRuns));
-        StateDirectory.EnsurePrivate(location);
-        var path = Path.Combine(location.Path, FileName);
+        var path = Path.Combine(StateDirectory.EnsurePrivate(location), FileName);
         var notices = new List<string>();
         SqliteDb connection;
         try
@@ -92,7 +91,7 @@ public sealed partial class StateStore : IDisposable
         SqliteDb? connection = null;
         try
         {
-            connection = SqliteDb.Open(path, readOnly: true);
+            connection = SqliteDb.OpenForLooking(path);
             connection.BusyTimeout(LockWait);
             long version = connection.Int64("PRAGMA user_version");
             CheckVersion(path, version);
@@ -138,6 +137,7 @@ public sealed partial class StateStore : IDisposable
         {
             var location = StateDirectory.Resolve(explicitDir, env, Posix.EffectiveUserId);
             var store = Open(location, keepRuns);
+            if (location.Fallback is { } fallback) err.WriteLine($"metacheck: {who}: {fallback}");
             store.FlushNotices(err, who);
             return store;
         }

@@ -22,7 +22,14 @@ public static class Doctor
         {
             var findings = new List<(Verdict, string)>();
             Links(commandNames, findings);
-            State(parsed.GetValue(stateDir), findings);
+            try
+            {
+                State(parsed.GetValue(stateDir), findings);
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                findings.Add((Verdict.Fix, $"cannot look at the state directory: {IoError.Reason(e)}"));
+            }
             AgentStores(findings);
             Environment(findings);
             foreach (var (verdict, text) in findings)
@@ -76,16 +83,31 @@ public static class Doctor
             findings.Add((Verdict.Info, $"in PATH these names are another package's; ours are in {pluginDir}: {string.Join(", ", elsewhere)}"));
     }
 
-    private static bool IsThisBinary(string path, string self) => File.Exists(path) && RealPath(path) == RealPath(self);
-
-    private static string RealPath(string path) => new FileInfo(path).ResolveLinkTarget(returnFinalTarget: true)?.FullName ?? Path.GetFullPath(path);
+    /// <summary>
+    /// The same file, by device and inode: a path compared as text differs when PATH reaches the binary
+    /// through a symlinked directory (merged /usr: /bin/delay-checker is /usr/bin/metacheck).
+    /// </summary>
+    private static bool IsThisBinary(string path, string self)
+    {
+        try
+        {
+            return Posix.Stat(path) is { } file && Posix.Stat(self) is { } me && file.Device == me.Device && file.Inode == me.Inode;
+        }
+        catch (IOException)
+        {
+            return false;
+        }
+    }
 
     private static void State(string? explicitDir, List<(Verdict, string)> findings)
     {
         string dir, source;
         try
         {
-            (dir, source) = StateDirectory.Resolve(explicitDir, System.Environment.GetEnvironmentVariable, Posix.EffectiveUserId);
+            var location = StateDirectory.Resolve(explicitDir, System.Environment.GetEnvironmentVariable, Posix.EffectiveUserId);
+            (dir, source) = location;
+            // Where the wrappers would have kept history but cannot safely: they keep it here instead and say so on stderr.
+            if (location.Fallback is { } fallback) findings.Add((Verdict.Warn, fallback));
         }
         catch (StateUnavailableException e)
         {
