@@ -311,8 +311,10 @@ public static class StateDirectory
             if (info is null) throw new StateUnavailableException($"state file {path} vanished after creation");
         }
         Validate(path, info.Value, expectDirectory: false);
-        if ((info.Value.Mode & (UnixFileMode)0x3F) != 0)
-            File.SetUnixFileMode(path, UnixFileMode.UserRead | UnixFileMode.UserWrite);
+        // Others' access removed; the owner's read and write restored (SQLite opens a 0400 file read-only, and every run failed open on it).
+        const UnixFileMode ReadWrite = UnixFileMode.UserRead | UnixFileMode.UserWrite;
+        if ((info.Value.Mode & (UnixFileMode)0x3F) != 0 || (info.Value.Mode & ReadWrite) != ReadWrite)
+            File.SetUnixFileMode(path, ReadWrite);
     }
 
     private static void Validate(string path, Posix.PathInfo info, bool expectDirectory)

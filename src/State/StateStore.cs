@@ -195,6 +195,20 @@ public sealed partial class StateStore : IDisposable
         HoldAndMute,           // 3: delay-checker --recover and metacheck mute
     ];
 
+    private static readonly string[] OurTables = ["checks", "runs", "plugin_values", "mutes"];
+
+    /// <summary>
+    /// Why a database is another program's (tables of its own, or a version without our tables), or null:
+    /// the wrappers would add their tables to it, so it is refused and doctor names it.
+    /// </summary>
+    private static string? NotOurs(SqliteDb connection, long version)
+    {
+        var tables = connection.Query("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite!_%' ESCAPE '!'", r => r.Text(0));
+        var others = tables.Where(t => !OurTables.Contains(t)).ToList();
+        if (others.Count == 0 && (version == 0 || tables.Contains("checks"))) return null;
+        return $"is not a metacheck store: an SQLite database of something else ({(others.Count > 0 ? "tables " + string.Join(", ", others.Take(5)) : $"version {version} without a checks table")}); move it away or choose another --state-dir";
+    }
+
     private static void CheckVersion(string path, long version)
     {
         if (version > Steps.Length)
@@ -207,6 +221,7 @@ public sealed partial class StateStore : IDisposable
         long version = connection.Int64("PRAGMA user_version");
         CheckVersion(path, version);
         if (version == Steps.Length) return;
+        if (NotOurs(connection, version) is { } foreign) throw new StateUnavailableException($"state store {path} {foreign}");
         // WAL is a property of the file: set once, before any transaction.
         if (version == 0) connection.Execute("PRAGMA journal_mode = WAL");
         // What a step rewrites (secrets, by step 2) must not linger in freed space, nor in the WAL.
@@ -573,18 +588,20 @@ public sealed partial class StateStore : IDisposable
             _ => $"state store {DatabasePath}: {e.Message}",
         }, e);
 
-    public sealed record Inspection(long Checks, long Runs, long Bytes, string QuickCheck);
+    /// <summary>What doctor reports of a store; <see cref="Foreign"/> says why it is another program's database.</summary>
+    public sealed record Inspection(long Checks, long Runs, long Bytes, string QuickCheck, string? Foreign = null);
 
     /// <summary>A read-only look at an existing store (for `metacheck doctor`): nothing is created or repaired.</summary>
     public static Inspection Inspect(string path)
     {
         try
         {
-            using var connection = SqliteDb.Open(path, readOnly: true);
+            using var connection = SqliteDb.OpenForLooking(path);
             connection.BusyTimeout(LockWait);
             var quick = connection.First("PRAGMA quick_check", r => r.Text(0)) ?? "";
             long version = connection.Int64("PRAGMA user_version");
             CheckVersion(path, version);
+            if (NotOurs(connection, version) is { } foreign) return new Inspection(0, 0, new FileInfo(path).Length, quick, foreign);
             bool hasSchema = version >= 1;
             return new Inspection(
                 hasSchema ? connection.Int64("SELECT count(*) FROM checks") : 0,

@@ -56,7 +56,9 @@ public static class Doctor
             ? (Verdict.Ok, $"all {names.Count} commands are linked in {pluginDir}")
             : (Verdict.Fix, $"not linked to this binary in {pluginDir}: {string.Join(", ", unlinked)}; run 'make install PREFIX=...' again or reinstall the package"));
 
-        var besideBinary = names.Where(n => File.Exists(Path.Combine(binDir, n))).ToList();
+        // Ours beside the binary are the names linked to it there; another package's program of the same
+        // name in that directory (mackerel-check-plugins' /usr/bin/check-tcp beside /usr/bin/metacheck) is not.
+        var besideBinary = names.Where(n => IsThisBinary(Path.Combine(binDir, n), self)).ToList();
         var missing = new List<string>();
         var foreign = new List<string>();
         var elsewhere = new List<string>();
@@ -148,6 +150,13 @@ public static class Doctor
             if (StateDirectory.ExistingStoreFile(dir) is { } db)
             {
                 var store = StateStore.Inspect(db);
+                if (store.Foreign is { } foreign)
+                {
+                    findings.Add((Verdict.Fix, $"store {db} {foreign}; wrappers run without history until then"));
+                    return;
+                }
+                if (Posix.LStat(db) is { } file && file.OwnerId == me && (file.Mode & (UnixFileMode)0x180) != (UnixFileMode)0x180)
+                    findings.Add((Verdict.Info, $"store {db} is mode {Convert.ToString((int)file.Mode, 8).PadLeft(4, '0')}, not writable by its owner: the next wrapper run makes it 0600"));
                 findings.Add((store.QuickCheck == "ok" ? Verdict.Ok : Verdict.Fix,
                     $"store {db}: {store.Checks} checks, {store.Runs} runs, {store.Bytes / 1048576.0:0.0} MiB, quick_check {store.QuickCheck}" +
                     (store.QuickCheck == "ok" ? "" : "; the next wrapper run moves it aside and starts a new one")));
