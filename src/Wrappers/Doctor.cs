@@ -187,10 +187,23 @@ public static class Doctor
         foreach (var (user, setup) in new[] { ("nagios", "Icinga 2/Nagios as Debian starts them"), ("icinga", "Icinga 2 as its RPM starts it") })
         {
             if (Posix.User(user) is not { } account) continue;
-            var home = StateDirectory.Resolve(null, _ => null, account.Uid, _ => account.Home).Path;
-            var perUser = Path.Combine(workdir, StateDirectory.SharedDirName, account.Uid.ToString());
+            string home, perUser;
+            string? fallback;
+            try
+            {
+                home = StateDirectory.Resolve(null, _ => null, account.Uid, _ => account.Home).Path;
+                // As a wrapper of that user would choose it: a work directory it could lose is passed over.
+                var agent = StateDirectory.Resolve(null, name => name == "MACKEREL_PLUGIN_WORKDIR" ? workdir : null, account.Uid, _ => account.Home);
+                (perUser, fallback) = (agent.Path, agent.Fallback);
+            }
+            catch (StateUnavailableException e)
+            {
+                findings.Add((Verdict.Warn, $"store of {user} (uid {account.Uid}): {e.Message}"));
+                continue;
+            }
             findings.Add((Verdict.Info, $"store of {user} (uid {account.Uid}) for {setup}: {home} ({Describe(home)}); " +
                 $"for mackerel-agent checks with user = \"{user}\": {perUser} ({Describe(perUser)})"));
+            if (fallback is not null) findings.Add((Verdict.Warn, $"mackerel-agent checks with user = \"{user}\": {fallback}"));
         }
     }
 

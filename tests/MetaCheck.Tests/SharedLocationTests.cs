@@ -80,6 +80,11 @@ public sealed class SharedLocationTests : IDisposable
         As(victim.Name, workdir, null, Check).Stdout.Should().Be("DelayWarn(2/3): down\n");
         var doctor = As(victim.Name, workdir, null, Path.Combine(Installed.BinDir, "metacheck"), "doctor");
         doctor.Stdout.Should().Contain($"WARN  not using MACKEREL_PLUGIN_WORKDIR: {workdir} is writable by other users without the sticky bit");
+        // Root's doctor names the setup for the agent's usual check user too, with the fix.
+        _box.Env["METACHECK_STATE_DIR"] = null;
+        _box.Env["MACKEREL_PLUGIN_WORKDIR"] = workdir;
+        _box.Run("metacheck", "doctor").Stdout.Should().Contain(
+            $"WARN  mackerel-agent checks with user = \"nagios\": not using MACKEREL_PLUGIN_WORKDIR: {workdir} is writable by other users without the sticky bit, so they could move the store away; fix: chmod +t {workdir}");
     }
 
     [Fact]
