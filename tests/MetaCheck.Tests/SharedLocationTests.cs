@@ -159,6 +159,32 @@ public sealed class SharedLocationTests : IDisposable
     }
 
     [Fact]
+    public void A_check_user_without_a_home_keeps_history_in_a_directory_of_its_own_and_doctor_says_where()
+    {
+        var user = NewUser(home: false);
+        const string parent = "/var/tmp/metacheck";
+        bool made = !Directory.Exists(parent);
+        if (made)
+        {
+            Directory.CreateDirectory(parent);
+            File.SetUnixFileMode(parent, (UnixFileMode)0x3ff);
+        }
+        try
+        {
+            KeepsHistory(user.Name, null, "/root"); // no work directory, and the agent's HOME: nothing of its own but /var/tmp
+            Sh($"stat -c %u {parent}/{user.Uid}/metacheck.db").Stdout.Trim().Should().Be(user.Uid.ToString());
+            var doctor = As(user.Name, null, "/root", Path.Combine(Installed.BinDir, "metacheck"), "doctor");
+            doctor.Stdout.Should().Contain("WARN  no home of its own (HOME=/root belongs to uid 0 and the passwd home /nonexistent does not exist); " +
+                $"history is kept in {parent}/{user.Uid}");
+        }
+        finally
+        {
+            Sh($"rm -rf {parent}/{user.Uid}");
+            if (made) Sh($"rmdir {parent}");
+        }
+    }
+
+    [Fact]
     public void A_store_swapped_for_a_FIFO_in_a_loop_hangs_neither_status_nor_doctor()
     {
         var owner = NewUser(home: true);
