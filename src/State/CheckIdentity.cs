@@ -19,10 +19,7 @@ public sealed class CheckIdentity
         Identifier = identifier;
         Options = options ?? [];
         Command = Secrets.Redact(command);
-        var key = new StringBuilder();
-        IEnumerable<string> parts = [wrapper, identifier, Options.Count.ToString(), .. Options, .. Command];
-        foreach (var part in parts) key.Append(part.Length).Append(':').Append(part).Append(';');
-        Key = key.ToString();
+        Key = Encode([wrapper, identifier, Options.Count.ToString(), .. Options, .. Command]);
         Id = ShortId(Key);
         CommandLine = ShellQuote.Join(Command);
         OptionsLine = ShellQuote.Join(Options);
@@ -37,6 +34,20 @@ public sealed class CheckIdentity
     public string Id { get; }
     public string CommandLine { get; }
     public string OptionsLine { get; }
+
+    /// <summary>
+    /// The key the previous release (schema 1) gave: no options, argv as given. Plugin samples are still
+    /// stored under it until their first run after the upgrade moves them (<see cref="StateStore.UpdateValue{T}"/>).
+    /// </summary>
+    public static string LegacyKey(string wrapper, string identifier, IReadOnlyList<string> command) =>
+        Encode([wrapper, identifier, .. command]);
+
+    private static string Encode(IEnumerable<string> parts)
+    {
+        var key = new StringBuilder();
+        foreach (var part in parts) key.Append(part.Length).Append(':').Append(part).Append(';');
+        return key.ToString();
+    }
 
     /// <summary>FNV-1a, 64 bits, as 16 hex digits: a handle for people, not a security boundary.</summary>
     public static string ShortId(string key)

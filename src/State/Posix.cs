@@ -118,6 +118,49 @@ public static partial class Posix
 
     private const int AtEmptyPath = 0x1000;
 
+    [DllImport("libc", EntryPoint = "open", SetLastError = true)]
+    private static extern int OpenFile([MarshalAs(UnmanagedType.LPUTF8Str)] string path, int flags, int mode);
+
+    [DllImport("libc", EntryPoint = "close")]
+    private static extern int CloseFile(int fd);
+
+    private const int ORdOnly = 0, OWrOnly = 1, ONonBlock = 0x800, ONoFollow = 0x20000, OCloExec = 0x80000; // Linux
+
+    public enum FileType { Regular, Other }
+
+    /// <summary>
+    /// What <paramref name="path"/> is once opened read-only with O_NONBLOCK|O_NOFOLLOW (a FIFO cannot make
+    /// the open wait, a symlink is not followed), from the descriptor; null when it cannot be opened.
+    /// </summary>
+    public static unsafe FileType? OpenedType(string path)
+    {
+        int fd = OpenFile(path, ORdOnly | ONonBlock | ONoFollow | OCloExec, 0);
+        if (fd < 0) return Marshal.GetLastPInvokeError() == 40 /* ELOOP: a symlink */ ? FileType.Other : null;
+        try
+        {
+            byte* empty = stackalloc byte[1];
+            empty[0] = 0;
+            byte* buffer = stackalloc byte[256];
+            if (StatX(fd, empty, AtEmptyPath, StatxBasicStats, buffer) != 0) return null;
+            return (*(ushort*)(buffer + 28) & 0xF000) == 0x8000 ? FileType.Regular : FileType.Other;
+        }
+        finally
+        {
+            CloseFile(fd);
+        }
+    }
+
+    /// <summary>
+    /// Opens <paramref name="path"/> for writing without waiting and closes it: a reader blocked opening a
+    /// FIFO there (SQLite, after the file was swapped for one) is let go and reads nothing. A regular file
+    /// is left as it was (no O_TRUNC, nothing written).
+    /// </summary>
+    public static void ReleaseFifoReaders(string path)
+    {
+        int fd = OpenFile(path, OWrOnly | ONonBlock | ONoFollow | OCloExec, 0);
+        if (fd >= 0) CloseFile(fd);
+    }
+
     private static unsafe FileId ReadId(byte* buffer)
     {
         ushort mode = *(ushort*)(buffer + 28);

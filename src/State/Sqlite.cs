@@ -36,6 +36,44 @@ internal sealed class SqliteDb : IDisposable
         throw error;
     }
 
+    /// <summary>
+    /// Read-only, for status, history and doctor, which may look at a store another user owns: SQLite opens
+    /// by path and would wait for ever if its owner swapped the file (or its -wal) for a FIFO after the
+    /// checks. A watchdog lets such an open go after a moment; the caller then finds no regular file.
+    /// </summary>
+    public static SqliteDb OpenForLooking(string path)
+    {
+        var opened = new ManualResetEventSlim(); // not disposed: the watchdog may still wait on it after the open returned
+        var watchdog = new Thread(() =>
+        {
+            while (!opened.Wait(TimeSpan.FromSeconds(1)))
+            {
+                foreach (var suffix in new[] { "", "-wal", "-shm" }) Posix.ReleaseFifoReaders(path + suffix);
+            }
+        }) { IsBackground = true };
+        watchdog.Start();
+        try
+        {
+            var db = Open(path, readOnly: true);
+            try
+            {
+                db.BusyTimeout(TimeSpan.FromSeconds(3));
+                db.Int64("PRAGMA schema_version"); // the first read opens the -wal and -shm, watched too
+                if (Posix.OpenedType(path) != Posix.FileType.Regular) throw new SqliteError(14, $"{path} is not a regular file any more");
+                return db;
+            }
+            catch
+            {
+                db.Dispose();
+                throw;
+            }
+        }
+        finally
+        {
+            opened.Set();
+        }
+    }
+
     public void BusyTimeout(TimeSpan wait) => raw.sqlite3_busy_timeout(_db, (int)wait.TotalMilliseconds);
 
     public void Configure(int option, int value) => raw.sqlite3_db_config(_db, option, value, out _);

@@ -15,8 +15,13 @@ public sealed partial class StateStore : IDisposable
     public const int DefaultKeepRuns = 1000;
     private static readonly TimeSpan LockWait = TimeSpan.FromSeconds(3);
 
-    /// <summary>How long tidying (a checkpoint, forgetting old checks) waits for other runs before leaving it to a later run.</summary>
-    private static readonly TimeSpan TidyingWait = TimeSpan.FromSeconds(1);
+    /// <summary>
+    /// How long tidying (a checkpoint, forgetting old checks) waits for other runs before leaving it to a
+    /// later run: not at all. A TRUNCATE checkpoint holds the write lock while it waits for readers, so
+    /// in a storm of runs each wait of the tidying run was added to every other run's lock wait, and
+    /// some ran past <see cref="LockWait"/> and failed open.
+    /// </summary>
+    private static readonly TimeSpan TidyingWait = TimeSpan.Zero;
 
     /// <summary>Checks not run for this long are dropped with their runs (<see cref="Maintain"/>); $METACHECK_FORGET_AFTER overrides it.</summary>
     public static readonly TimeSpan DefaultForgetAfter = TimeSpan.FromDays(90);
@@ -51,8 +56,7 @@ public sealed partial class StateStore : IDisposable
     public static StateStore Open(StateLocation location, int keepRuns = DefaultKeepRuns)
     {
         if (keepRuns < 1) throw new ArgumentOutOfRangeException(nameof(keepRuns));
-        StateDirectory.EnsurePrivate(location);
-        var path = Path.Combine(location.Path, FileName);
+        var path = Path.Combine(StateDirectory.EnsurePrivate(location), FileName);
         var notices = new List<string>();
         SqliteDb connection;
         try
@@ -87,7 +91,7 @@ public sealed partial class StateStore : IDisposable
         SqliteDb? connection = null;
         try
         {
-            connection = SqliteDb.Open(path, readOnly: true);
+            connection = SqliteDb.OpenForLooking(path);
             connection.BusyTimeout(LockWait);
             long version = connection.Int64("PRAGMA user_version");
             CheckVersion(path, version);
@@ -133,6 +137,7 @@ public sealed partial class StateStore : IDisposable
         {
             var location = StateDirectory.Resolve(explicitDir, env, Posix.EffectiveUserId);
             var store = Open(location, keepRuns);
+            if (location.Fallback is { } fallback) err.WriteLine($"metacheck: {who}: {fallback}");
             store.FlushNotices(err, who);
             return store;
         }
@@ -190,6 +195,20 @@ public sealed partial class StateStore : IDisposable
         HoldAndMute,           // 3: delay-checker --recover and metacheck mute
     ];
 
+    private static readonly string[] OurTables = ["checks", "runs", "plugin_values", "mutes"];
+
+    /// <summary>
+    /// Why a database is another program's (tables of its own, or a version without our tables), or null:
+    /// the wrappers would add their tables to it, so it is refused and doctor names it.
+    /// </summary>
+    private static string? NotOurs(SqliteDb connection, long version)
+    {
+        var tables = connection.Query("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite!_%' ESCAPE '!'", r => r.Text(0));
+        var others = tables.Where(t => !OurTables.Contains(t)).ToList();
+        if (others.Count == 0 && (version == 0 || tables.Contains("checks"))) return null;
+        return $"is not a metacheck store: an SQLite database of something else ({(others.Count > 0 ? "tables " + string.Join(", ", others.Take(5)) : $"version {version} without a checks table")}); move it away or choose another --state-dir";
+    }
+
     private static void CheckVersion(string path, long version)
     {
         if (version > Steps.Length)
@@ -202,6 +221,7 @@ public sealed partial class StateStore : IDisposable
         long version = connection.Int64("PRAGMA user_version");
         CheckVersion(path, version);
         if (version == Steps.Length) return;
+        if (NotOurs(connection, version) is { } foreign) throw new StateUnavailableException($"state store {path} {foreign}");
         // WAL is a property of the file: set once, before any transaction.
         if (version == 0) connection.Execute("PRAGMA journal_mode = WAL");
         // What a step rewrites (secrets, by step 2) must not linger in freed space, nor in the WAL.
@@ -218,7 +238,10 @@ public sealed partial class StateStore : IDisposable
             tx.Commit();
         }
         connection.Execute("PRAGMA secure_delete = OFF");
-        if (version > 0) Tidy(connection, () => connection.Execute(TruncateWal));
+        // Only the run that rewrote older rows flushes them out of the WAL. The runs that raced it to the
+        // lock found the work done: a TRUNCATE checkpoint each would hold the write lock in turn while
+        // waiting for readers, and in a storm of first runs the others' 3 s wait ran out (up to 31 of 200).
+        if (version is > 0 && version < Steps.Length) Tidy(connection, () => connection.Execute(TruncateWal));
     }
 
     /// <summary>Copies the WAL into the database and empties it.</summary>
@@ -351,7 +374,11 @@ public sealed partial class StateStore : IDisposable
     }
 
     /// <summary>Current state without taking the write lock (interval-checker's replay test).</summary>
-    public CheckState Read(CheckIdentity id, int recentRuns = 0) => Guard(() => ReadState(id.Key, recentRuns));
+    public CheckState Read(CheckIdentity id, int recentRuns = 0) => Guard(() =>
+    {
+        AdoptLegacy(id);
+        return ReadState(id.Key, recentRuns);
+    });
 
     /// <summary>
     /// Atomic read-decide-write: <paramref name="decide"/> sees the state as of the write lock, and its
@@ -360,6 +387,7 @@ public sealed partial class StateStore : IDisposable
     public T Update<T>(CheckIdentity id, int recentRuns, Func<CheckState, (CheckUpdate Update, T Result)> decide) => Guard(() =>
     {
         using var tx = _connection.BeginImmediate();
+        AdoptLegacyLocked(id);
         var (update, result) = decide(ReadState(id.Key, recentRuns));
         Write(id, update);
         tx.Commit();
@@ -373,7 +401,7 @@ public sealed partial class StateStore : IDisposable
     /// (passive) checkpoint never lets the WAL start over: it grew without bound, and every run read
     /// all of it and checkpointed it again. Instead the run that finds the WAL past
     /// <see cref="WalLimitBytes"/> copies it into the database and truncates it (one fsync'd checkpoint
-    /// every few runs: a smaller WAL is read faster at every open, a checkpoint costs an fsync). If other runs hold the store it gives up soon (at most 1 s); a later run does it.
+    /// every few runs: a smaller WAL is read faster at every open, a checkpoint costs an fsync). If other runs hold the store it gives up at once; a later run does it.
     /// The same run first forgets the checks not run for <see cref="ForgetAfter"/>, so an argv that
     /// changed (a new host, a new threshold) does not keep its old check forever.
     /// </summary>
@@ -491,13 +519,23 @@ public sealed partial class StateStore : IDisposable
     /// <summary>
     /// A metric plugin's previous sample (counters), read and replaced in one transaction so two
     /// overlapping runs cannot both compute a rate from the same sample. <paramref name="decide"/>
-    /// gets the stored bytes (null the first time) and returns what to store (null keeps it).
+    /// gets the stored bytes (null the first time) and returns what to store (null keeps it). A value kept
+    /// under <paramref name="legacyNs"/> (the previous release's key) and none under <paramref name="ns"/>
+    /// moves to <paramref name="ns"/>, so an upgrade keeps every sample.
     /// </summary>
-    public T UpdateValue<T>(string ns, string name, long nowMs, Func<byte[]?, (byte[]? NewValue, T Result)> decide) => Guard(() =>
+    public T UpdateValue<T>(string ns, string name, long nowMs, Func<byte[]?, (byte[]? NewValue, T Result)> decide,
+        string? legacyNs = null) => Guard(() =>
     {
         using var tx = _connection.BeginImmediate();
-        var current = _connection.First("SELECT value FROM plugin_values WHERE namespace = $ns AND name = $name",
-            r => r.Blob(0), ("$ns", ns), ("$name", name));
+        const string Select = "SELECT value FROM plugin_values WHERE namespace = $ns AND name = $name";
+        var current = _connection.First(Select, r => r.Blob(0), ("$ns", ns), ("$name", name));
+        if (current is null && legacyNs is not null && legacyNs != ns
+            && _connection.First(Select, r => r.Blob(0), ("$ns", legacyNs), ("$name", name)) is { } legacy)
+        {
+            _connection.Execute("UPDATE plugin_values SET namespace = $ns WHERE namespace = $legacy AND name = $name",
+                ("$ns", ns), ("$legacy", legacyNs), ("$name", name));
+            current = legacy;
+        }
         var (next, result) = decide(current);
         if (next is not null)
         {
@@ -550,18 +588,20 @@ public sealed partial class StateStore : IDisposable
             _ => $"state store {DatabasePath}: {e.Message}",
         }, e);
 
-    public sealed record Inspection(long Checks, long Runs, long Bytes, string QuickCheck);
+    /// <summary>What doctor reports of a store; <see cref="Foreign"/> says why it is another program's database.</summary>
+    public sealed record Inspection(long Checks, long Runs, long Bytes, string QuickCheck, string? Foreign = null);
 
     /// <summary>A read-only look at an existing store (for `metacheck doctor`): nothing is created or repaired.</summary>
     public static Inspection Inspect(string path)
     {
         try
         {
-            using var connection = SqliteDb.Open(path, readOnly: true);
+            using var connection = SqliteDb.OpenForLooking(path);
             connection.BusyTimeout(LockWait);
             var quick = connection.First("PRAGMA quick_check", r => r.Text(0)) ?? "";
             long version = connection.Int64("PRAGMA user_version");
             CheckVersion(path, version);
+            if (NotOurs(connection, version) is { } foreign) return new Inspection(0, 0, new FileInfo(path).Length, quick, foreign);
             bool hasSchema = version >= 1;
             return new Inspection(
                 hasSchema ? connection.Int64("SELECT count(*) FROM checks") : 0,

@@ -29,7 +29,7 @@ public sealed partial class WrapperRun
     {
         var now = _env.Clock.GetCurrentInstant();
         long nowMs = now.ToUnixTimeMilliseconds();
-        var mute = new[] { WithStore(store => store.ActiveMute(id.Key, nowMs), null), HostMute(id, nowMs) }.MaxBy(m => m?.UntilMs ?? 0);
+        var mute = new[] { WithStore(store => store.ActiveMute(id, nowMs), null), HostMute(id, nowMs) }.MaxBy(m => m?.UntilMs ?? 0);
         var decision = WithStore(store => store.Update(id, recentRuns, state =>
         {
             var d = mute is null ? decide(state) : Muted(decide(state), mute, store.LastReportedStatus(id.Key) ?? 0, now);

@@ -22,7 +22,14 @@ public static class Doctor
         {
             var findings = new List<(Verdict, string)>();
             Links(commandNames, findings);
-            State(parsed.GetValue(stateDir), findings);
+            try
+            {
+                State(parsed.GetValue(stateDir), findings);
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                findings.Add((Verdict.Fix, $"cannot look at the state directory: {IoError.Reason(e)}"));
+            }
             AgentStores(findings);
             Environment(findings);
             foreach (var (verdict, text) in findings)
@@ -49,7 +56,9 @@ public static class Doctor
             ? (Verdict.Ok, $"all {names.Count} commands are linked in {pluginDir}")
             : (Verdict.Fix, $"not linked to this binary in {pluginDir}: {string.Join(", ", unlinked)}; run 'make install PREFIX=...' again or reinstall the package"));
 
-        var besideBinary = names.Where(n => File.Exists(Path.Combine(binDir, n))).ToList();
+        // Ours beside the binary are the names linked to it there; another package's program of the same
+        // name in that directory (mackerel-check-plugins' /usr/bin/check-tcp beside /usr/bin/metacheck) is not.
+        var besideBinary = names.Where(n => IsThisBinary(Path.Combine(binDir, n), self)).ToList();
         var missing = new List<string>();
         var foreign = new List<string>();
         var elsewhere = new List<string>();
@@ -76,16 +85,31 @@ public static class Doctor
             findings.Add((Verdict.Info, $"in PATH these names are another package's; ours are in {pluginDir}: {string.Join(", ", elsewhere)}"));
     }
 
-    private static bool IsThisBinary(string path, string self) => File.Exists(path) && RealPath(path) == RealPath(self);
-
-    private static string RealPath(string path) => new FileInfo(path).ResolveLinkTarget(returnFinalTarget: true)?.FullName ?? Path.GetFullPath(path);
+    /// <summary>
+    /// The same file, by device and inode: a path compared as text differs when PATH reaches the binary
+    /// through a symlinked directory (merged /usr: /bin/delay-checker is /usr/bin/metacheck).
+    /// </summary>
+    private static bool IsThisBinary(string path, string self)
+    {
+        try
+        {
+            return Posix.Stat(path) is { } file && Posix.Stat(self) is { } me && file.Device == me.Device && file.Inode == me.Inode;
+        }
+        catch (IOException)
+        {
+            return false;
+        }
+    }
 
     private static void State(string? explicitDir, List<(Verdict, string)> findings)
     {
         string dir, source;
         try
         {
-            (dir, source) = StateDirectory.Resolve(explicitDir, System.Environment.GetEnvironmentVariable, Posix.EffectiveUserId);
+            var location = StateDirectory.Resolve(explicitDir, System.Environment.GetEnvironmentVariable, Posix.EffectiveUserId);
+            (dir, source) = location;
+            // Where the wrappers would have kept history but cannot safely: they keep it here instead and say so on stderr.
+            if (location.Fallback is { } fallback) findings.Add((Verdict.Warn, fallback));
         }
         catch (StateUnavailableException e)
         {
@@ -126,6 +150,13 @@ public static class Doctor
             if (StateDirectory.ExistingStoreFile(dir) is { } db)
             {
                 var store = StateStore.Inspect(db);
+                if (store.Foreign is { } foreign)
+                {
+                    findings.Add((Verdict.Fix, $"store {db} {foreign}; wrappers run without history until then"));
+                    return;
+                }
+                if (Posix.LStat(db) is { } file && file.OwnerId == me && (file.Mode & (UnixFileMode)0x180) != (UnixFileMode)0x180)
+                    findings.Add((Verdict.Info, $"store {db} is mode {Convert.ToString((int)file.Mode, 8).PadLeft(4, '0')}, not writable by its owner: the next wrapper run makes it 0600"));
                 findings.Add((store.QuickCheck == "ok" ? Verdict.Ok : Verdict.Fix,
                     $"store {db}: {store.Checks} checks, {store.Runs} runs, {store.Bytes / 1048576.0:0.0} MiB, quick_check {store.QuickCheck}" +
                     (store.QuickCheck == "ok" ? "" : "; the next wrapper run moves it aside and starts a new one")));
@@ -156,10 +187,23 @@ public static class Doctor
         foreach (var (user, setup) in new[] { ("nagios", "Icinga 2/Nagios as Debian starts them"), ("icinga", "Icinga 2 as its RPM starts it") })
         {
             if (Posix.User(user) is not { } account) continue;
-            var home = StateDirectory.Resolve(null, _ => null, account.Uid, _ => account.Home).Path;
-            var perUser = Path.Combine(workdir, StateDirectory.SharedDirName, account.Uid.ToString());
+            string home, perUser;
+            string? fallback;
+            try
+            {
+                home = StateDirectory.Resolve(null, _ => null, account.Uid, _ => account.Home).Path;
+                // As a wrapper of that user would choose it: a work directory it could lose is passed over.
+                var agent = StateDirectory.Resolve(null, name => name == "MACKEREL_PLUGIN_WORKDIR" ? workdir : null, account.Uid, _ => account.Home);
+                (perUser, fallback) = (agent.Path, agent.Fallback);
+            }
+            catch (StateUnavailableException e)
+            {
+                findings.Add((Verdict.Warn, $"store of {user} (uid {account.Uid}): {e.Message}"));
+                continue;
+            }
             findings.Add((Verdict.Info, $"store of {user} (uid {account.Uid}) for {setup}: {home} ({Describe(home)}); " +
                 $"for mackerel-agent checks with user = \"{user}\": {perUser} ({Describe(perUser)})"));
+            if (fallback is not null) findings.Add((Verdict.Warn, $"mackerel-agent checks with user = \"{user}\": {fallback}"));
         }
     }
 

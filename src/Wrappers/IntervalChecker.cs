@@ -51,9 +51,9 @@ public static class IntervalChecker
             var arrived = run.WithStore(store => store.Read(id).Cached, null);
             if (Replayable(arrived, Now(env), settings) is { } fresh) return Replay(run, id, fresh);
 
-            using var turn = TakeTurn(run, id);
-            if (turn.Taken && run.WithStore(store => store.Read(id).Cached, null) is { } latest && latest.AtMs != arrived?.AtMs)
-                return Replay(run, id, latest); // another run finished the check since this one arrived: its result, whatever it was
+            using var turn = TakeTurn(run, id, arrived);
+            if (turn.Finished is { } latest) return Replay(run, id, latest); // another run finished the check since this one arrived: its result, whatever it was
+            if (turn.GaveUp) return ReportStillRunning(run, id, arrived);
 
             var outcome = run.RunInner(inner);
             return run.RecordAndReport(id, 0, state => new Decision(Record(state, outcome), outcome.Output, outcome.Status),
@@ -67,44 +67,75 @@ public static class IntervalChecker
         state => new Decision(InnerOutcome.NotRun(state, Now(run.Env), replay.Status, RunOutcome.Replayed, replay.Output), replay.Output, replay.Status),
         () => new Decision(null!, replay.Output, replay.Status));
 
-    /// <summary>This run's turn to run the check: the lock, once no other run holds it.</summary>
-    private sealed class Turn(RunLock? held) : IDisposable
+    /// <summary>
+    /// What waiting for the check's lock came to: this run holds it and runs the check, another run
+    /// finished the check meanwhile (<see cref="Finished"/>), or --timeout passed while a live run still
+    /// held it (<see cref="GaveUp"/>). Without a usable lock none of these: the run goes on without it.
+    /// </summary>
+    private sealed class Turn(RunLock? held = null, CachedResult? finished = null, bool gaveUp = false) : IDisposable
     {
-        public bool Taken => held is not null;
+        public CachedResult? Finished => finished;
+        public bool GaveUp => gaveUp;
         public void Dispose() => held?.Dispose();
     }
 
     /// <summary>
     /// Waits while another run holds the check's lock (it is running the inner command), at most
-    /// --timeout; then, or if the lock cannot be used at all, this run goes on without it.
+    /// --timeout. The lock is only held to run the check: a run that finds a result newer than the one
+    /// it arrived with lets go at once and replays it, so waiters never queue behind each other's
+    /// replays. A waiter never runs the check while a live run holds the lock; the kernel drops the
+    /// lock of a run that dies, and the next waiter to take it runs the check.
     /// </summary>
-    private static Turn TakeTurn(WrapperRun run, CheckIdentity id)
+    private static Turn TakeTurn(WrapperRun run, CheckIdentity id, CachedResult? arrived)
     {
         var dir = run.WithStore(store => Path.GetDirectoryName(store.DatabasePath), null);
-        if (dir is null) return new Turn(null);
+        if (dir is null) return new Turn();
         RunLock? runLock = null;
         try
         {
             runLock = RunLock.OpenFile(Path.Combine(dir, $"{Name}.{id.Id}.lock"));
             var waited = System.Diagnostics.Stopwatch.StartNew();
-            while (!runLock.TryTake())
+            while (true)
             {
-                if (run.Timeout is { } limit && waited.Elapsed >= limit)
+                bool taken = runLock.TryTake();
+                if (taken || run.Timeout is { } limit && waited.Elapsed >= limit)
                 {
-                    run.Env.Stderr.WriteLine($"metacheck: {Name}: another run still runs this check after --timeout {limit.TotalSeconds:0.###} s; running it too");
+                    var latest = run.WithStore(store => store.Read(id).Cached, null);
+                    if (latest is not null && latest.AtMs != arrived?.AtMs)
+                    {
+                        runLock.Dispose();
+                        return new Turn(finished: latest);
+                    }
+                    if (taken) return new Turn(held: runLock);
                     runLock.Dispose();
-                    return new Turn(null);
+                    return new Turn(gaveUp: true);
                 }
                 Thread.Sleep(PollEvery);
             }
-            return new Turn(runLock);
         }
         catch (IOException e)
         {
             runLock?.Dispose();
             run.Env.Stderr.WriteLine($"metacheck: {Name}: {e.Message}; running the check without waiting for other runs");
-            return new Turn(null);
+            return new Turn();
         }
+    }
+
+    /// <summary>
+    /// --timeout passed while another run still runs the check: its last result, marked stale on a line
+    /// of its own after the first, or UNKNOWN when there is none. Running the check a second time would
+    /// double the load the interval exists to bound.
+    /// </summary>
+    private static int ReportStillRunning(WrapperRun run, CheckIdentity id, CachedResult? last)
+    {
+        var limit = run.Timeout!.Value.TotalSeconds.ToString("0.###", System.Globalization.CultureInfo.InvariantCulture);
+        var running = $"another run has been running this check for more than --timeout {limit} s";
+        run.Env.Stderr.WriteLine($"metacheck: {Name}: {running}; reporting {(last is null ? "UNKNOWN" : "its last result, marked stale")}");
+        var (status, output, kind) = last is null
+            ? (3, WrapperRun.Line($"UNKNOWN: {Name}: the check is still running in another run ({running}) and has no earlier result"), RunOutcome.Skipped)
+            : (last.Status, WrapperRun.InsertNote(last.Output, $"{Name}: stale: {running}; this is its last result"), RunOutcome.Replayed);
+        return run.RecordAndReport(id, 0, state => new Decision(InnerOutcome.NotRun(state, Now(run.Env), status, kind, output), output, status),
+            () => new Decision(null!, output, status));
     }
 
     /// <summary>

@@ -209,7 +209,7 @@ public static class StoreCommands
             (dir, _) = StateDirectory.Resolve(explicitDir, Environment.GetEnvironmentVariable, Posix.EffectiveUserId);
             return StateStore.OpenReadOnly(dir);
         }
-        catch (StateUnavailableException e)
+        catch (Exception e) when (StateStore.IsUnusable(e))
         {
             throw new UsageException(e.Message);
         }

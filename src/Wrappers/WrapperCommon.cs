@@ -210,16 +210,25 @@ public sealed partial class WrapperRun : IDisposable
             }
             else
             {
-                var note = Line($"{_wrapper}: no run history ({problem}); reporting the check's own result");
-                int firstLine = Array.IndexOf(output, (byte)'\n');
-                output = firstLine < 0
-                    ? [.. output, .. output.Length > 0 ? "\n"u8.ToArray() : [], .. note]
-                    : [.. output.AsSpan(0, firstLine + 1), .. note, .. output.AsSpan(firstLine + 1)];
+                output = InsertNote(output, $"{_wrapper}: no run history ({problem}); reporting the check's own result");
             }
         }
         _env.Stdout.Write(output);
         _env.Stdout.Flush();
         return exitCode;
+    }
+
+    /// <summary>
+    /// <paramref name="note"/> as the second line: the first line stays the check's own (Nagios shows the
+    /// rest as long output, Mackerel in the message).
+    /// </summary>
+    public static byte[] InsertNote(byte[] output, string note)
+    {
+        var line = Line(note);
+        int firstLine = Array.IndexOf(output, (byte)'\n');
+        return firstLine < 0
+            ? [.. output, .. output.Length > 0 ? "\n"u8.ToArray() : [], .. line]
+            : [.. output.AsSpan(0, firstLine + 1), .. line, .. output.AsSpan(firstLine + 1)];
     }
 
     public static byte[] Line(string text) => System.Text.Encoding.UTF8.GetBytes(text + "\n");

@@ -253,29 +253,50 @@ public sealed class AlertsTests : IDisposable
         results.Should().OnlyContain(r => r.Exit == 2 && r.Stdout == "CRITICAL: heavy\n");
     }
 
-    [Fact]
-    public void A_waiting_run_gives_up_after_its_timeout_and_runs_the_check_itself()
+    /// <summary>
+    /// A storm of runs whose --timeout passes while another run still runs the check (started without
+    /// --timeout and held at its gate). They used to queue behind each other's replays and then run the
+    /// check too (92 of 100 runs with --timeout 1); none may run it while a live run holds it.
+    /// </summary>
+    private List<CmdResult> GiveUpStorm(string count, string gate, int waiters, int runsBefore)
     {
-        var count = _box.PathOf("count");
-        var gate = _box.PathOf("gate");
-        var once = _box.PathOf("once");
-        // Only the first inner run waits for the gate; any later one answers at once.
-        string[] inner = ["sh", "-c", $"echo $$ >> {count}; if mkdir {once} 2>/dev/null; then i=0; while [ ! -e {gate} ] && [ $i -lt 1200 ]; do sleep 0.05; i=$((i+1)); done; fi; echo OK: fine"];
-        var first = _box.Start("interval-checker", ["--interval", "300", "--", .. inner]);
+        string[] args = ["--interval", "300", "--", .. GatedCheck(count, gate)];
+        var first = _box.Start("interval-checker", args);
         try
         {
-            WaitFor(() => Lines(count) == 1, "the first run started the check", [first]);
-            var second = _box.Run("interval-checker", ["--interval", "300", "--timeout", "1", "--", .. inner], stdin: null);
-            (second.Exit, second.Stdout).Should().Be((0, "OK: fine\n"));
-            second.Stderr.Should().Contain("another run still runs this check after --timeout 1 s; running it too");
-            second.Elapsed.Should().BeGreaterThan(TimeSpan.FromSeconds(0.9));
-            Lines(count).Should().Be(2);
+            WaitFor(() => Lines(count) == runsBefore + 1 && LockFile() is not null, "the first run started the check", [first]);
+            var results = Finish(StartIntervalRuns(waiters, ["--timeout", "1", .. args]));
+            Lines(count).Should().Be(runsBefore + 1, "no waiter runs the check while a live run holds it");
+            return results;
         }
         finally
         {
             File.WriteAllText(gate, "");
+            Finish([first]).Single().Stdout.Should().Be("CRITICAL: heavy\n");
+            File.Delete(gate);
         }
-        Finish([first]).Single().Exit.Should().Be(0);
+    }
+
+    [Fact]
+    public void Waiters_that_give_up_while_the_check_runs_for_the_first_time_report_UNKNOWN_and_never_run_it()
+    {
+        var results = GiveUpStorm(_box.PathOf("count"), _box.PathOf("gate"), waiters: 100, runsBefore: 0);
+        results.Should().OnlyContain(r => r.Exit == 3 && r.Stdout.StartsWith(
+            "UNKNOWN: interval-checker: the check is still running in another run (another run has been running this check for more than --timeout 1 s)"));
+        results[0].Stderr.Should().Contain("reporting UNKNOWN");
+    }
+
+    [Fact]
+    public void Waiters_that_give_up_report_the_last_result_marked_stale_and_never_run_the_check()
+    {
+        var count = _box.PathOf("count");
+        var gate = _box.PathOf("gate");
+        File.WriteAllText(gate, "");
+        _box.Run("interval-checker", ["--interval", "300", "--", .. GatedCheck(count, gate)], stdin: null).Exit.Should().Be(2);
+        File.Delete(gate); // a failure is cached for waiters but not replayed later: the next run runs the check
+        var results = GiveUpStorm(count, gate, waiters: 100, runsBefore: 1);
+        results.Should().OnlyContain(r => r.Exit == 2 && r.Stdout ==
+            "CRITICAL: heavy\ninterval-checker: stale: another run has been running this check for more than --timeout 1 s; this is its last result\n");
     }
 
     // ---- metacheck mute / unmute ----

@@ -24,8 +24,11 @@ public sealed class StoreLocationTests : IDisposable
     {
         Posix.HomeDirectory(0).Should().Be("/root");
         Posix.HomeDirectory(4_000_000_000).Should().BeNull();
-        StateDirectory.Resolve(null, _ => null, 1000, uid => uid == 1000 ? "/var/lib/nagios" : null)
-            .Should().Be(new StateLocation("/var/lib/nagios/.local/state/metacheck", "HOME unset: home directory from passwd"));
+        var home = _box.PathOf("home");
+        Directory.CreateDirectory(home);
+        Process.Start("chown", ["1000", home])!.WaitForExit();
+        StateDirectory.Resolve(null, _ => null, 1000, uid => uid == 1000 ? home : null)
+            .Should().Be(new StateLocation($"{home}/.local/state/metacheck", "HOME unset: home directory from passwd"));
         var none = () => StateDirectory.Resolve(null, _ => null, 1000, _ => null);
         none.Should().Throw<StateUnavailableException>().WithMessage("*HOME is not set and uid 1000 has no home directory in passwd*");
     }
@@ -44,8 +47,11 @@ public sealed class StoreLocationTests : IDisposable
     [Fact]
     public void A_relative_XDG_STATE_HOME_is_ignored()
     {
-        StateDirectory.Resolve(null, n => n switch { "HOME" => "/home/u", "XDG_STATE_HOME" => "rel/state", _ => null }, 1000)
-            .Path.Should().Be("/home/u/.local/state/metacheck");
+        var home = _box.PathOf("u");
+        Directory.CreateDirectory(home);
+        Process.Start("chown", ["1000", home])!.WaitForExit();
+        StateDirectory.Resolve(null, n => n switch { "HOME" => home, "XDG_STATE_HOME" => "rel/state", _ => null }, 1000)
+            .Path.Should().Be($"{home}/.local/state/metacheck");
     }
 
     [Fact]
@@ -94,7 +100,7 @@ public sealed class StoreLocationTests : IDisposable
     {
         var workdir = _box.PathOf("mackerel-agent");
         Directory.CreateDirectory(workdir);
-        File.SetUnixFileMode(workdir, (UnixFileMode)0x1ff);
+        File.SetUnixFileMode(workdir, (UnixFileMode)0x3ff); // sticky, as root's first run leaves it (a non-sticky one is passed over)
         _box.Env["METACHECK_STATE_DIR"] = null;
         _box.Env["MACKEREL_PLUGIN_WORKDIR"] = workdir;
 
@@ -107,10 +113,10 @@ public sealed class StoreLocationTests : IDisposable
     }
 
     [Fact]
-    public void A_shared_directory_another_user_made_is_passed_over_for_the_users_own_default()
+    public void A_shared_directory_another_user_made_is_passed_over_for_one_of_our_own_beside_it()
     {
         // Whoever runs first makes $MACKEREL_PLUGIN_WORKDIR/metacheck. If that was another user (not
-        // root), its owner could move our store away: root uses its own default, and says why.
+        // root), its owner could move our store away: root makes one of its own beside it, and says why.
         var workdir = _box.PathOf("mackerel-agent");
         var shared = Path.Combine(workdir, StateDirectory.SharedDirName);
         Directory.CreateDirectory(shared);
@@ -118,9 +124,14 @@ public sealed class StoreLocationTests : IDisposable
         Func<string, string?> env = name => name == "MACKEREL_PLUGIN_WORKDIR" ? workdir : null;
 
         var root = StateDirectory.Resolve(null, env, 0);
-        root.Path.Should().Be("/var/lib/metacheck");
-        root.Source.Should().Contain($"{shared} belongs to uid 65534");
-        StateDirectory.Resolve(null, env, 65534).Should().Be(new StateLocation(Path.Combine(shared, "65534"), "MACKEREL_PLUGIN_WORKDIR", SharedParent: true));
+        root.Source.Should().Contain($"{shared} belongs to uid 65534: the first run makes a directory of its own beside it");
+        StateDirectory.Resolve(null, env, 65534).Should().Be(
+            new StateLocation(Path.Combine(shared, "65534"), "MACKEREL_PLUGIN_WORKDIR", SharedParent: true, SharedIn: workdir));
+        _box.Env["METACHECK_STATE_DIR"] = null;
+        _box.Env["MACKEREL_PLUGIN_WORKDIR"] = workdir;
+        _box.Run("delay-checker", ["-c", "3", "--", .. Down]).Stdout.Should().Be("DelayWarn(1/3): down\n");
+        _box.Run("delay-checker", ["-c", "3", "--", .. Down]).Stdout.Should().Be("DelayWarn(2/3): down\n");
+        Directory.GetDirectories(workdir, "metacheck.*").Where(d => d != shared).Should().ContainSingle("root's own, beside the other user's");
     }
 
     [Fact]

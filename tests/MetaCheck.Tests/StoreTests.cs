@@ -176,19 +176,23 @@ public sealed class StoreTests : IDisposable
     [Fact]
     public void The_state_directory_follows_the_documented_order()
     {
+        // HOME must be the user's own directory (one that is not falls back to the passwd home).
+        var home = _box.PathOf("u");
+        Directory.CreateDirectory(home);
+        Process.Start("chown", ["1000", home])!.WaitForExit();
         string? Env(string name) => name switch
         {
             "MACKEREL_PLUGIN_WORKDIR" => "/var/tmp/mackerel-agent",
-            "HOME" => "/home/u",
+            "HOME" => home,
             _ => null,
         };
         StateDirectory.Resolve("/x", Env, 1000).Path.Should().Be("/x");
         StateDirectory.Resolve(null, n => n == StateDirectory.EnvVar ? "/y" : Env(n), 1000).Path.Should().Be("/y");
         StateDirectory.Resolve(null, Env, 1000).Path.Should().Be("/var/tmp/mackerel-agent/metacheck/1000");
         StateDirectory.Resolve(null, Env, 0).Path.Should().Be("/var/tmp/mackerel-agent/metacheck/0");
-        StateDirectory.Resolve(null, n => n == "HOME" ? "/home/u" : null, 0).Path.Should().Be("/var/lib/metacheck");
-        StateDirectory.Resolve(null, n => n == "HOME" ? "/home/u" : null, 1000).Path.Should().Be("/home/u/.local/state/metacheck");
-        StateDirectory.Resolve(null, n => n switch { "HOME" => "/home/u", "XDG_STATE_HOME" => "/xdg", _ => null }, 1000)
+        StateDirectory.Resolve(null, n => n == "HOME" ? home : null, 0).Path.Should().Be("/var/lib/metacheck");
+        StateDirectory.Resolve(null, n => n == "HOME" ? home : null, 1000).Path.Should().Be($"{home}/.local/state/metacheck");
+        StateDirectory.Resolve(null, n => n switch { "HOME" => home, "XDG_STATE_HOME" => "/xdg", _ => null }, 1000)
             .Path.Should().Be("/xdg/metacheck");
     }
 }

@@ -204,7 +204,7 @@ public static class AxslogLight
             {
                 var full = Path.GetFullPath(path);
                 var key = new CheckIdentity(Name, prefix, [full]).Key;
-                var (saved, savedBytes) = Load(store, key, path);
+                var (saved, savedBytes) = Load(store, key, CheckIdentity.LegacyKey(Name, prefix, [full]), path);
                 int samplesBefore = samples.Count;
                 long skippedBefore = skipped;
                 var id = Posix.Stat(stream.SafeFileHandle);
@@ -354,12 +354,12 @@ public static class AxslogLight
     }
 
     /// <summary>The saved position and its stored bytes (what <see cref="TrySave"/> compares against).</summary>
-    private static (Position? Position, byte[]? Stored) Load(StateStore store, string key, string path)
+    private static (Position? Position, byte[]? Stored) Load(StateStore store, string key, string legacyKey, string path)
     {
         byte[]? bytes;
         try
         {
-            bytes = store.UpdateValue(key, "position", 0, stored => ((byte[]?)null, stored));
+            bytes = store.UpdateValue(key, "position", 0, stored => ((byte[]?)null, stored), legacyKey);
         }
         catch (StateUnavailableException e)
         {

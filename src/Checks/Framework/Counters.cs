@@ -43,7 +43,7 @@ public static class Counters
                 var previous = stored is null ? null : Decode(stored);
                 bool keep = previous is not null && keepPrevious?.Invoke(previous) == true;
                 return (keep ? null : Encode(current), previous);
-            });
+            }, CheckIdentity.LegacyKey(plugin, "", args));
         }
         catch (StateUnavailableException e)
         {
