@@ -68,7 +68,8 @@ public sealed class PackageTests : IDisposable
             if (overrides[i].StartsWith("metacheck:"))
                 overrides[i - 1].Should().StartWith("#", $"the override '{overrides[i]}' has its reason written above it");
         File.ReadAllText(Path.Combine(root, "usr/share/doc/metacheck/copyright"))
-            .Should().StartWith("Format: https://www.debian.org/doc/packaging-manuals/copyright-format/1.0/\n").And.Contain("\nFiles: *\n");
+            .Should().StartWith("Format: https://www.debian.org/doc/packaging-manuals/copyright-format/1.0/\n").And.Contain("\nFiles: *\n")
+            .And.Contain("\nLicense: MIT\n Permission is hereby granted", "the package is MIT, with the licence text (LICENSE)");
     }
 
     private string Extract()
