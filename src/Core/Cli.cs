@@ -269,8 +269,13 @@ public sealed class HelpFlag() : Option<bool>("--help", "-h", "-?")
     public const string Text = "Show this help and exit 0.";
 }
 
-/// <summary>A `--version` flag: when given, the command prints "name (metacheck X.Y.Z)" and exits 0.</summary>
-public sealed class VersionOption() : Option<bool>("--version")
+/// <summary>A `--version` flag: when given, the command prints "name (metacheck) X.Y.Z" and exits 0.</summary>
+public sealed class VersionOption : Option<bool>
 {
-    public static string Text(string command) => $"{command} (metacheck {BuildInfo.Version})";
+    public const string Help = "Print the command's name and MetaCheck's version, and exit 0.";
+
+    public VersionOption() : base("--version") => Description = Help;
+
+    /// <summary>The version line of every command (GNU style: program, package, version).</summary>
+    public static string Text(string command) => $"{command} (metacheck) {BuildInfo.Version}";
 }

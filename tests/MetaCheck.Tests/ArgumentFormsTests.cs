@@ -54,7 +54,7 @@ public sealed class ArgumentFormsTests : IDisposable
         { "linux-6.18", "mackerel-plugin-linux-lite", ["junk"], 0, "linux-lite.memory.avail\t25729744896\t*", "mackerel-plugin-linux-lite: ignored 'junk'\n" },
         { "linux-6.18", "mackerel-plugin-linux-meminfo", ["--junk"], 0, "meminfo.usage.MemTotal\t25276510208\t*", "mackerel-plugin-linux-meminfo: ignored unknown option '--junk'\n" },
         // More go-flags: options the originals accepted, attached values, junk before an option
-        { "linux-6.18", "mackerel-plugin-dns-lookup", ["--verbose", "--debug", "--version", "-dexample.com"], 0, "mackerel-plugin-dns-lookup (metacheck *)\n", "" },
+        { "linux-6.18", "mackerel-plugin-dns-lookup", ["--verbose", "--debug", "--version", "-dexample.com"], 0, "mackerel-plugin-dns-lookup (metacheck) *\n", "" },
         { "linux-6.18", "mackerel-low-usage-police", ["--version", "-r", "app"], 3, "UNKNOWN: mackerel-low-usage-police: --service is required, e.g. -s web (see mackerel-low-usage-police --help)\n", "" },
         { "linux-6.18", "check-mysql-backup", ["junk", "--dir=/nonexistent", "-w26h", "-c", "50h", "-c", "51h"], 3, "UNKNOWN: check-mysql-backup: cannot read the backup directory /nonexistent: no such directory\n", "check-mysql-backup: ignored 'junk'\n" },
         { "linux-6.18", "mackerel-plugin-axslog-light", ["--logfile=/nonexistent/a.log", "--key-prefix", "x", "--", "y"], 3, "UNKNOWN: mackerel-plugin-axslog-light: cannot read /nonexistent/a.log: no such file\n", "mackerel-plugin-axslog-light: ignored 'y'\n" },

@@ -103,8 +103,9 @@ public sealed class CommandLineTests : IDisposable
                 r.Stdout.Should().MatchRegex(alias ? $@"^[-a-z0-9]+ \(metacheck\) {version}\n$" : $@"^{name} \(metacheck\) {version}\n$", $"{name} {flag}");
             }
         }
-        foreach (var sub in new[] { "status", "history", "doctor" })
-            _box.Run("metacheck", sub, "--version").Stdout.Should().Be($"{sub} (metacheck) {version}\n");
+        foreach (var sub in new[] { "status", "history", "reset", "forget", "prune", "mute", "unmute", "doctor" })
+            foreach (var flag in new[] { "--version", "-V" })
+                _box.Run("metacheck", sub, flag).Stdout.Should().Be($"metacheck {sub} (metacheck) {version}\n", "a subcommand is named as it is run");
         _box.Run("delay-checker", "-c", "2", "--", "sh", "-c", "echo inner; exit 0", "--version").Stdout
             .Should().Be("inner\n", "after the wrapper's options, --version belongs to the inner command");
     }
@@ -121,6 +122,18 @@ public sealed class CommandLineTests : IDisposable
             var help = _box.Run("metacheck", name, "--help");
             help.Exit.Should().Be(0, $"{name} --help");
             help.Stdout.Should().Contain("Usage:");
+            help.Stdout.Should().MatchRegex(@"(?m)^  (-V, )?--version ", $"{name}: --help lists the version option every command answers");
         }
+    }
+
+    [Theory]
+    [InlineData("delay-checker")]
+    [InlineData("interval-checker")]
+    [InlineData("periodic-checker")]
+    public void T_is_the_short_form_of_timeout(string wrapper)
+    {
+        // The monitoring-plugins convention; the originals rejected -t, so no configuration meant anything else.
+        _box.Run(wrapper, "-t", "0.5", "--", "sleep", "30").Stdout.Should().EndWith("UNKNOWN: sleep 30 timed out after 0.5 s and was killed\n");
+        _box.Run(wrapper, "--help").Stdout.Should().MatchRegex(@"(?m)^  -t, --timeout <seconds> ");
     }
 }
