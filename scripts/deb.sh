@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Builds build/metacheck_<version>_<arch>.deb from the release binary (dpkg-deb, no network) and
-# prints its path. Layout: scripts/layout.sh. It installs beside mackerel-check-plugins,
-# mackerel-agent-plugins and monitoring-plugins: no file of theirs, no command name of theirs.
+# prints its path. Layout: scripts/layout.sh; bash and zsh completion: scripts/completion.sh. It
+# installs beside mackerel-check-plugins, mackerel-agent-plugins and monitoring-plugins: no file of
+# theirs, no command name of theirs.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bin=$1; build=${2:-build}
@@ -20,9 +21,11 @@ cp -r samples "$doc/examples" && chmod -R u=rwX,go=rX "$doc/examples" && chmod 0
 scripts/manpages.sh "$bin" "$root/usr/share/man/man1"
 completions=$root/usr/share/bash-completion/completions
 mkdir -p "$completions"
-scripts/completion.sh "$bin" >"$completions/metacheck"
+scripts/completion.sh "$bin" bash >"$completions/metacheck"
 # bash-completion loads a file by the command's name; the script itself leaves other packages' programs alone.
 for name in $("$bin" --list); do ln -s metacheck "$completions/$name"; done
+mkdir -p "$root/usr/share/zsh/vendor-completions"
+scripts/completion.sh "$bin" zsh >"$root/usr/share/zsh/vendor-completions/_metacheck"
 
 # Debian changelog (native package): this version, its changes being the commits' subjects.
 subjects=$(git log --no-merges --format=%s 2>/dev/null || true)

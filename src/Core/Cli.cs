@@ -251,6 +251,17 @@ public static class Opt
         return option;
     }
 
+    /// <summary>
+    /// A word from a fixed set: help shows the set as its placeholder (`&lt;ok|keep&gt;`), and the shell
+    /// completion, generated from help, offers it. The command checks the value, in its original's words.
+    /// </summary>
+    public static Option<string?> OneOf(string name, string description, IEnumerable<string> values, params string[] aliases)
+    {
+        var option = Text(name, description, aliases);
+        option.HelpName = string.Join('|', values);
+        return option;
+    }
+
     /// <summary>`--version` of the originals that had one: prints the version and exits 0 (see <see cref="Cli"/>).</summary>
     public static VersionOption Version() => new();
 
