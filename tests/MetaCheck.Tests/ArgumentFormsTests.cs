@@ -127,5 +127,18 @@ public sealed class ArgumentFormsTests : IDisposable
     {
         var r = _box.Run("periodic-checker", "--bogus", "-r", "00:00-24:00", "--", "echo", "ran");
         (r.Exit, r.Stdout, r.Stderr).Should().Be((0, "ran\n", "periodic-checker: ignored unknown option '--bogus'\n"));
+        // Getopt::Long warned that --ranges requires an argument; the script went on with its default window.
+        r = _box.Run("periodic-checker", "echo", "ran", "--ranges");
+        (r.Exit, r.Stdout, r.Stderr).Should().Be((0, "ran\n", "periodic-checker: ignored option '--ranges' without its value\n"));
+    }
+
+    [Fact]
+    public void A_leading_plus_on_a_number_is_taken_as_Getopt_Long_took_it()
+    {
+        string[] check = ["--interval=+60", "--", "sh", "-c", "date +%s.%N"];
+        var first = _box.Run("interval-checker", check);
+        (first.Exit, first.Stderr).Should().Be((0, ""), first.ToString());
+        _box.Run("interval-checker", check).Stdout.Should().Be(first.Stdout, "the second run replays the first");
+        _box.Run("delay-checker", "-c=+2", "--timeout", "+5", "--", "false").Stdout.Should().Be("DelayWarn(1/2): \n");
     }
 }

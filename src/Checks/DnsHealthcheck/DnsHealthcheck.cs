@@ -33,7 +33,7 @@ public static class DnsHealthcheck
 
         GoMackerelPlugin Plugin(System.CommandLine.ParseResult parsed) => Definition(parsed.GetValue(prefix) ?? "dns-healthcheck");
 
-        return Framework.Plugin.Metrics(definition, args, context, parsed => Plugin(parsed).Definitions(), parsed =>
+        return Framework.Plugin.GoMetrics(definition, args, context, parsed => Plugin(parsed).Definitions(), parsed =>
         {
             var name = parsed.GetValue(domain) ?? throw new UsageException("--domain is required, e.g. -d example.com");
             var qtype = DnsQuestion.ParseType(parsed.GetValue(type));

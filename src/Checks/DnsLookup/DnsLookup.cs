@@ -35,7 +35,7 @@ public static class DnsLookup
         string Domain(System.CommandLine.ParseResult parsed) =>
             parsed.GetValue(domain) ?? throw new UsageException("--domain is required, e.g. -d example.com");
 
-        return Framework.Plugin.Metrics(definition, args, context, parsed => Definition(Domain(parsed)).Definitions(), parsed =>
+        return Framework.Plugin.GoMetrics(definition, args, context, parsed => Definition(Domain(parsed)).Definitions(), parsed =>
         {
             var name = Domain(parsed);
             var qtype = DnsQuestion.ParseType(parsed.GetValue(type));
