@@ -99,26 +99,63 @@ public sealed class IcingaTests : IDisposable
     }
 
     [Fact]
-    public void The_Icinga_2_sample_is_valid_configuration()
+    public void The_Icinga_2_sample_runs_its_three_services_from_the_installed_layout()
     {
-        var root = AppContext.BaseDirectory;
-        while (!File.Exists(Path.Combine(root, "Makefile"))) root = Path.GetDirectoryName(root)!;
-        var sample = Path.Combine(root, "samples", "icinga2", "metacheck.conf");
+        // The sample as an admin uses it, with MetaCheckPrefix set to the installation under test.
+        var prefix = Path.GetDirectoryName(Installed.PrefixBin)!;
+        var sample = File.ReadAllText(Path.Combine(Installed.RepoRoot, "samples", "icinga2", "metacheck.conf"));
+        sample.Should().Contain("const MetaCheckPrefix = \"/usr\"\n");
         var dir = _box.Dir;
-        File.WriteAllText(Path.Combine(dir, "check.conf"), $$"""
-            const PluginDir = "/usr/lib/nagios/plugins"
-            object Host NodeName { check_command = "host_ok" }
+        File.WriteAllText(Path.Combine(dir, "sample.conf"), sample.Replace("const MetaCheckPrefix = \"/usr\"", $"const MetaCheckPrefix = \"{prefix}\""));
+        string[] owned = ["data", "log", "cache", "spool", "run"];
+        foreach (var sub in owned) Directory.CreateDirectory(Path.Combine(dir, sub));
+        File.WriteAllText(Path.Combine(dir, "icinga2.conf"), $$"""
+            const PluginDir = "{{Installed.NagiosPlugins}}"
+            object StatusDataWriter "status" { status_path = "{{dir}}/data/status.dat"; objects_path = "{{dir}}/data/objects.cache"; update_interval = 1s }
+            object ExternalCommandListener "command" { command_path = "{{dir}}/run/icinga2.cmd" }
+            object CheckerComponent "checker" { }
             object CheckCommand "host_ok" { command = [ "/bin/true" ] }
-            include "{{sample}}"
+            object Host NodeName { address = "127.0.0.1"; check_command = "host_ok"; enable_active_checks = false }
+            include "{{dir}}/sample.conf"
 
             """);
-        var validate = Process.Start(new ProcessStartInfo(Icinga, ["daemon", "-C", "-c", Path.Combine(dir, "check.conf"),
-            $"-DDataDir={dir}", $"-DLogDir={dir}", $"-DCacheDir={dir}", $"-DSpoolDir={dir}", $"-DInitRunDir={dir}",
-            "-DRunAsUser=root", "-DRunAsGroup=root"]) { RedirectStandardOutput = true })!;
-        var output = validate.StandardOutput.ReadToEnd();
-        validate.WaitForExit();
-        validate.ExitCode.Should().Be(0, output);
-        output.Should().Contain("Instantiated 3 Services");
+        string[] defines = [.. owned.Zip(["DataDir", "LogDir", "CacheDir", "SpoolDir", "InitRunDir"], (sub, name) => $"-D{name}={dir}/{sub}"),
+            "-DRunAsUser=root", "-DRunAsGroup=root", "-DNodeName=localhost"];
+        var start = new ProcessStartInfo(Icinga, ["daemon", "-c", Path.Combine(dir, "icinga2.conf"), .. defines])
+        {
+            RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false, WorkingDirectory = dir,
+        };
+        start.Environment["METACHECK_STATE_DIR"] = _box.StateDir; // this run's store, not root's
+        _icinga = Process.Start(start)!;
+        var log = new System.Collections.Concurrent.ConcurrentQueue<string>();
+        _icinga.OutputDataReceived += (_, e) => { if (e.Data is not null) log.Enqueue(e.Data); };
+        _icinga.ErrorDataReceived += (_, e) => { if (e.Data is not null) log.Enqueue(e.Data); };
+        _icinga.BeginOutputReadLine();
+        _icinga.BeginErrorReadLine();
+
+        // Each service's output is its check's own result: nothing "cannot run", no usage error.
+        var expected = new Dictionary<string, string>
+        {
+            ["mysql-port"] = @"^DelayWarn\(1/3\): TCP CRITICAL: connect to 127\.0\.0\.1:3306: |^TCP OK",
+            ["root-disk"] = @"^DISK (OK|WARNING|CRITICAL) - free space: / ",
+            ["recent-reboot"] = @"^((OK|WARNING|CRITICAL): uptime is|OK: up \d+ days|OK: out of time ranges: Mon-Fri@08:00-20:00)",
+        };
+        var statusFile = Path.Combine(dir, "data", "status.dat");
+        var clock = Stopwatch.StartNew();
+        Dictionary<string, ServiceStatus> services = [];
+        while (!expected.Keys.All(k => services.TryGetValue(k, out var s) && s.Output.Length > 0))
+        {
+            _icinga.HasExited.Should().BeFalse(string.Join('\n', log));
+            clock.Elapsed.Should().BeLessThan(TimeSpan.FromSeconds(120), $"every service is checked at start: {string.Join('\n', log.TakeLast(30))}");
+            long now = DateTimeOffset.UtcNow.ToUnixTimeSeconds();
+            if (File.Exists(Path.Combine(dir, "run", "icinga2.cmd")))
+                foreach (var name in expected.Keys)
+                    File.AppendAllText(Path.Combine(dir, "run", "icinga2.cmd"), $"[{now}] SCHEDULE_FORCED_SVC_CHECK;localhost;{name};{now}\n");
+            Thread.Sleep(1000);
+            if (File.Exists(statusFile)) services = ServiceStatus.ParseAll(File.ReadAllText(statusFile));
+        }
+        foreach (var (name, pattern) in expected)
+            services[name].Output.Should().MatchRegex(pattern, name);
     }
 
     private static string Owner(string path)

@@ -9,13 +9,19 @@ namespace MetaCheck.Tests.Support;
 /// </summary>
 public sealed record ServiceStatus(int State, bool Hard, int Attempt, string Output, long LastCheck)
 {
-    public static ServiceStatus? Parse(string statusDat)
+    public static ServiceStatus? Parse(string statusDat) => ParseAll(statusDat).Values.FirstOrDefault();
+
+    /// <summary>Every service's state, by its service_description.</summary>
+    public static Dictionary<string, ServiceStatus> ParseAll(string statusDat)
     {
-        var block = Regex.Match(statusDat, @"servicestatus \{(.*?)\n\s*\}", RegexOptions.Singleline);
-        if (!block.Success) return null;
-        string Field(string name) => Regex.Match(block.Groups[1].Value, $@"\n\s*{name}=(.*)").Groups[1].Value.Trim();
-        return new ServiceStatus(int.Parse(Field("current_state")), Field("state_type") == "1", int.Parse(Field("current_attempt")),
-            Field("plugin_output"), long.Parse(Field("last_check")));
+        var all = new Dictionary<string, ServiceStatus>();
+        foreach (Match block in Regex.Matches(statusDat, @"servicestatus \{(.*?)\n\s*\}", RegexOptions.Singleline))
+        {
+            string Field(string name) => Regex.Match(block.Groups[1].Value, $@"\n\s*{name}=(.*)").Groups[1].Value.Trim();
+            all[Field("service_description")] = new ServiceStatus(int.Parse(Field("current_state")), Field("state_type") == "1",
+                int.Parse(Field("current_attempt")), Field("plugin_output"), long.Parse(Field("last_check")));
+        }
+        return all;
     }
 
     /// <summary>
