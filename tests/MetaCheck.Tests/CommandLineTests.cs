@@ -1,3 +1,4 @@
+using System.Text.RegularExpressions;
 using MetaCheck.Tests.Support;
 
 namespace MetaCheck.Tests;
@@ -124,6 +125,28 @@ public sealed class CommandLineTests : IDisposable
             help.Stdout.Should().Contain("Usage:");
             help.Stdout.Should().MatchRegex(@"(?m)^  (-V, )?--version ", $"{name}: --help lists the version option every command answers");
         }
+    }
+
+    [Fact]
+    public void Every_command_page_says_what_help_version_and_ignored_words_do()
+    {
+        foreach (var name in _box.Run("metacheck", "--list").Lines)
+        {
+            var path = Path.Combine(Installed.RepoRoot, "docs", name + ".md");
+            if (!File.Exists(path)) continue; // an old name: its command's page covers it
+            var page = File.ReadAllText(path);
+            var section = page.IndexOf("\n## Help, version and ignored arguments\n", StringComparison.Ordinal);
+            section.Should().BePositive($"docs/{name}.md says what -h, --version and ignored words do");
+            var text = page[section..];
+            // The version line the page shows is the one the command prints.
+            var shown = Regex.Match(text, $@"`({Regex.Escape(name)}[^`]*) X\.Y\.Z`");
+            if (shown.Success) _box.Run(name, "--version").Stdout.Should().StartWith(shown.Groups[1].Value + " ", name);
+            // The ignored-word note the page quotes is the one the command writes.
+            if (text.Contains($"`{name}: ignored '", StringComparison.Ordinal))
+                text.Should().Contain("remove the word from the configuration", $"{name}: how to silence the note");
+        }
+        var ignored = _box.Run("check-uptime", "-c", "0", "extra");
+        ignored.Stderr.Should().Be("check-uptime: ignored 'extra'\n", "the form the pages quote");
     }
 
     [Theory]
