@@ -25,6 +25,29 @@ public sealed record ServiceStatus(int State, bool Hard, int Attempt, string Out
     }
 
     /// <summary>
+    /// Waits until the daemon has made its external command pipe: writing to the path before that would
+    /// create a plain file the daemon never reads (seen on a loaded machine, where status.dat came first).
+    /// </summary>
+    public static void WaitForCommandPipe(string path, Process daemon, TimeSpan limit)
+    {
+        var clock = Stopwatch.StartNew();
+        while (!(File.Exists(path) && IsFifo(path)))
+        {
+            if (daemon.HasExited) throw new InvalidOperationException($"the daemon exited with {daemon.ExitCode} before making {path}");
+            if (clock.Elapsed > limit) throw new TimeoutException($"no command pipe {path} within {limit.TotalSeconds} s");
+            Thread.Sleep(100);
+        }
+    }
+
+    private static bool IsFifo(string path)
+    {
+        var stat = Process.Start(new ProcessStartInfo("stat", ["-c", "%F", path]) { RedirectStandardOutput = true })!;
+        var type = stat.StandardOutput.ReadToEnd().Trim();
+        stat.WaitForExit();
+        return type == "fifo";
+    }
+
+    /// <summary>
     /// Reads <paramref name="statusFile"/> every 100 ms until the state satisfies <paramref name="condition"/>;
     /// fails with <paramref name="exited"/> if the daemon dies, with <paramref name="timedOut"/> after <paramref name="limit"/>.
     /// </summary>
