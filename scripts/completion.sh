@@ -126,9 +126,9 @@ FUNCTIONS
   echo "complete -o default -F _metacheck metacheck ${names% }"
 }
 
-# A zsh _arguments spec for one option: --name=[text]:value:action (the value next or after =).
+# A zsh _arguments spec for one option: --name=[text]:placeholder:action (the value next or after =).
 zsh_option() {
-  local o=$1 text=$2 name=${1%%=*} action message=value
+  local o=$1 text=$2 message=${3:-value} name=${1%%=*} action
   text=$(sed -e 's/\\/\\\\/g' -e 's/\[/\\[/g' -e 's/\]/\\]/g' -e "s/'/'\\\\''/g" <<<"$text")
   if [[ $o != *=* ]]; then printf " '%s[%s]'" "$name" "$text"; return; fi
   case ${o#*=} in
@@ -156,12 +156,14 @@ zsh_script() {
   echo "_metacheck_command() {"
   echo "  case \$1 in"
   while IFS=$'\t' read -r name kind spec; do
-    local help line args="" o text
+    local help args="" o text row placeholder
     help=$("$bin" "$name" --help | awk -f "$here/help-sections.awk")
     for o in $spec; do
-      # The option's help text.
-      text=$(awk -F'\t' -v o="${o%%=*}" '$1 == "option" { n = split($2, w, /[ ,]+/); for (i = 1; i <= n; i++) if (w[i] == o) { print $3; exit } }' <<<"$help" | sed 's/\.$//')
-      args+=$(zsh_option "$o" "$text")
+      # The option's help row: its text, and its placeholder (without the fixed list) as the value's name.
+      row=$(awk -F'\t' -v o="${o%%=*}" '$1 == "option" { n = split($2, w, /[ ,]+/); for (i = 1; i <= n; i++) if (w[i] == o) { print; exit } }' <<<"$help")
+      text=$(cut -f3 <<<"$row" | sed 's/\.$//')
+      placeholder=$(cut -f2 <<<"$row" | sed -n 's/.*<\([^>|]*\)>.*/\1/p')
+      args+=$(zsh_option "$o" "$text" "$placeholder")
     done
     case $kind in
       wrapper) args+=" '*::command:_normal'" ;;
