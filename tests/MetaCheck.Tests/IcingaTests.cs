@@ -109,15 +109,19 @@ public sealed class IcingaTests : IDisposable
             include "{{dir}}/sample.conf"
 
             """);
-        var log = StartIcinga(owned, ["-DRunAsUser=root", "-DRunAsGroup=root", "-DNodeName=localhost"],
-            env => env["METACHECK_STATE_DIR"] = _box.StateDir); // this run's store, not root's
+        var zone = SampleResults.OfficeHoursZone(); // so that the office-hours service runs its check
+        var log = StartIcinga(owned, ["-DRunAsUser=root", "-DRunAsGroup=root", "-DNodeName=localhost"], env =>
+        {
+            env["METACHECK_STATE_DIR"] = _box.StateDir; // this run's store, not root's
+            if (zone is not null) env["TZ"] = zone;
+        });
 
         // Each service's output is its check's own result: nothing "cannot run", no usage error.
         var expected = new Dictionary<string, string>
         {
             ["mysql-port"] = SampleResults.DelayedTcp,
             ["root-disk"] = SampleResults.Disk,
-            ["recent-reboot"] = SampleResults.OfficeHoursUptime,
+            ["recent-reboot"] = SampleResults.OfficeHoursUptime(inside: zone is not null),
         };
         var statusFile = Path.Combine(dir, "data", "status.dat");
         var clock = Stopwatch.StartNew();

@@ -36,16 +36,11 @@ public sealed class NagiosTests : IDisposable
               command_line {{bin}}/delay-checker -c 3 --state-dir {{dir}}/state -- {{check}}
             }
             define service {
+              use generic-service
               host_name localhost
               service_description delayed
               check_command delayed
               max_check_attempts 2
-              check_interval 3600
-              retry_interval 3600
-              check_period always
-              contacts nobody
-              notification_period always
-              notification_interval 0
             }
 
             """);
@@ -79,25 +74,13 @@ public sealed class NagiosTests : IDisposable
         var sample = File.ReadAllText(Path.Combine(Installed.RepoRoot, "samples", "nagios", "metacheck.cfg"))
             .Replace("/usr/lib/metacheck/bin/", Installed.BinDir + "/").Replace("/usr/bin/", Installed.PrefixBin + "/");
         File.WriteAllText(Path.Combine(_box.Dir, "sample.cfg"), sample);
-        StartNagios("""
-            define service {
-              name generic-service
-              register 0
-              max_check_attempts 1
-              check_interval 3600
-              retry_interval 3600
-              check_period always
-              contacts nobody
-              notification_period always
-              notification_interval 0
-            }
-
-            """, Path.Combine(_box.Dir, "sample.cfg"));
+        var zone = SampleResults.OfficeHoursZone(); // so that the office-hours service runs its check
+        StartNagios("", zone, Path.Combine(_box.Dir, "sample.cfg"));
         var expected = new Dictionary<string, string>
         {
             ["MySQL port (after 3 failures)"] = SampleResults.DelayedTcp,
             ["Root disk (at most every 30 minutes)"] = SampleResults.Disk,
-            ["Recent reboot (office hours)"] = SampleResults.OfficeHoursUptime,
+            ["Recent reboot (office hours)"] = SampleResults.OfficeHoursUptime(inside: zone is not null),
         };
         long now = DateTimeOffset.UtcNow.ToUnixTimeSeconds();
         foreach (var name in expected.Keys)
@@ -117,10 +100,11 @@ public sealed class NagiosTests : IDisposable
 
     /// <summary>
     /// Writes nagios.cfg (checks run as root, 1 s interval unit, no notifications) over the basics every test
-    /// needs (an always timeperiod, a contact nobody, host localhost), <paramref name="objects"/> and the
+    /// needs (an always timeperiod, a contact nobody, host localhost, a generic-service template as the
+    /// samples assume), <paramref name="objects"/> and the
     /// further object files; verifies it with -v, starts nagios4, and waits for its status and command pipe.
     /// </summary>
-    private ServiceStatus StartNagios(string objects, params string[] moreObjectFiles)
+    private ServiceStatus StartNagios(string objects, string? zone = null, params string[] moreObjectFiles)
     {
         var dir = _box.Dir;
         Directory.CreateDirectory(Path.Combine(dir, "checkresults"));
@@ -170,6 +154,17 @@ public sealed class NagiosTests : IDisposable
               notification_period always
               check_interval 3600
             }
+            define service {
+              name generic-service
+              register 0
+              max_check_attempts 1
+              check_interval 3600
+              retry_interval 3600
+              check_period always
+              contacts nobody
+              notification_period always
+              notification_interval 0
+            }
 
             """ + objects);
         var verify = Process.Start(new ProcessStartInfo(Nagios, ["-v", Path.Combine(dir, "nagios.cfg")]) { RedirectStandardOutput = true })!;
@@ -177,10 +172,12 @@ public sealed class NagiosTests : IDisposable
         verify.WaitForExit();
         verify.ExitCode.Should().Be(0, verified);
 
-        _nagios = Process.Start(new ProcessStartInfo(Nagios, [Path.Combine(dir, "nagios.cfg")])
+        var start = new ProcessStartInfo(Nagios, [Path.Combine(dir, "nagios.cfg")])
         {
             RedirectStandardOutput = true, UseShellExecute = false, WorkingDirectory = dir,
-        })!;
+        };
+        if (zone is not null) start.Environment["TZ"] = zone;
+        _nagios = Process.Start(start)!;
         _nagios.OutputDataReceived += (_, _) => { };
         _nagios.BeginOutputReadLine();
         var initial = WaitFor(s => true, since: -1);

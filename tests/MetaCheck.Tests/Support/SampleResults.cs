@@ -12,6 +12,23 @@ public static class SampleResults
     /// <summary>interval-checker over monitoring-plugins' check_disk on /.</summary>
     public const string Disk = @"^DISK (OK|WARNING|CRITICAL) - free space: / ";
 
-    /// <summary>periodic-checker Mon-Fri@08:00-20:00 over check-uptime: the uptime inside the window, the skip outside.</summary>
-    public const string OfficeHoursUptime = @"^((OK|WARNING|CRITICAL): uptime is|OK: up \d+ days|OK: out of time ranges: Mon-Fri@08:00-20:00)";
+    /// <summary>
+    /// periodic-checker Mon-Fri@08:00-20:00 over check-uptime: the uptime inside the window; the skip only when
+    /// no time zone puts now inside it (a weekend), for outside the window the inner check is not run at all.
+    /// </summary>
+    public static string OfficeHoursUptime(bool inside) =>
+        @"^((OK|WARNING|CRITICAL): uptime is|OK: up \d+ days)" + (inside ? "" : "|^OK: out of time ranges: Mon-Fri@08:00-20:00");
+
+    /// <summary>A POSIX TZ in which now is a weekday between 09:00 and 19:00, for the daemons that run the samples; null on a weekend.</summary>
+    public static string? OfficeHoursZone()
+    {
+        var utc = DateTime.UtcNow;
+        for (int hours = -12; hours <= 14; hours++)
+        {
+            var local = utc.AddHours(hours);
+            if (local.DayOfWeek is >= DayOfWeek.Monday and <= DayOfWeek.Friday && local.Hour is >= 9 and < 19)
+                return $"OFH{(hours > 0 ? "-" : "+")}{Math.Abs(hours)}"; // POSIX TZ counts west of Greenwich as positive
+        }
+        return null;
+    }
 }
