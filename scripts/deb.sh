@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Builds build/metacheck_<version>_<arch>.deb from the release binary (dpkg-deb, no network) and
-# prints its path. Layout: scripts/layout.sh. It installs beside mackerel-check-plugins,
-# mackerel-agent-plugins and monitoring-plugins: no file of theirs, no command name of theirs.
+# prints its path. Layout: scripts/layout.sh; bash and zsh completion: scripts/completion.sh. It
+# installs beside mackerel-check-plugins, mackerel-agent-plugins and monitoring-plugins: no file of
+# theirs, no command name of theirs.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bin=$1; build=${2:-build}
@@ -20,9 +21,11 @@ cp -r samples "$doc/examples" && chmod -R u=rwX,go=rX "$doc/examples" && chmod 0
 scripts/manpages.sh "$bin" "$root/usr/share/man/man1"
 completions=$root/usr/share/bash-completion/completions
 mkdir -p "$completions"
-scripts/completion.sh "$bin" >"$completions/metacheck"
+scripts/completion.sh "$bin" bash >"$completions/metacheck"
 # bash-completion loads a file by the command's name; the script itself leaves other packages' programs alone.
 for name in $("$bin" --list); do ln -s metacheck "$completions/$name"; done
+mkdir -p "$root/usr/share/zsh/vendor-completions"
+scripts/completion.sh "$bin" zsh >"$root/usr/share/zsh/vendor-completions/_metacheck"
 
 # Debian changelog (native package): this version, its changes being the commits' subjects.
 subjects=$(git log --no-merges --format=%s 2>/dev/null || true)
@@ -38,21 +41,24 @@ subjects=$(git log --no-merges --format=%s 2>/dev/null || true)
   echo " -- $maintainer  $(git log -1 --format=%aD 2>/dev/null || date -R)"
 } | gzip -9n >"$doc/changelog.gz"
 
-cat >"$doc/copyright" <<'COPYRIGHT'
+# DEP-5 copyright: MetaCheck's own code is MIT (LICENSE); the licence text is the one of the LICENSE file.
+{
+  cat <<'COPYRIGHT'
 Format: https://www.debian.org/doc/packaging-manuals/copyright-format/1.0/
 Upstream-Name: metacheck
 Comment: MetaCheck reimplements the behaviour of kazeburo/custom-mackerel-plugins (MIT,
- (c) 2016 Masahiro Nagano), ryuichi1208's Mackerel plugins and mackerelio/go-check-plugins'
- check-tcp (Apache-2.0); no code of theirs is included. The binary is statically linked with
- the .NET runtime (MIT), System.CommandLine (MIT), NodaTime (Apache-2.0), SQLitePCLRaw
- (Apache-2.0) and SQLite (public domain).
+ (c) 2016 Masahiro Nagano), ryuichi1208's Mackerel plugins (published without a licence)
+ and mackerelio/go-check-plugins' check-tcp (Apache-2.0); no code of theirs is included.
+ The binary is statically linked with the .NET runtime (MIT), System.CommandLine (MIT),
+ NodaTime (Apache-2.0), SQLitePCLRaw (Apache-2.0) and SQLite (public domain).
 
 Files: *
-Copyright: 2026 MetaCheck developers
-License: MetaCheck
- No licence has been chosen for MetaCheck's own code yet; until one is, its authors reserve all
- rights. The parts named above keep their own licences.
+Copyright: 2026 the MetaCheck authors
+License: MIT
 COPYRIGHT
+  # The licence paragraph: LICENSE from its permission notice on, one space in front, "." for blank lines.
+  sed -n '/^Permission/,$p' LICENSE | sed -e 's/^$/./' -e 's/^/ /'
+} >"$doc/copyright"
 
 # Reasons for each lintian override are in the file, next to it.
 mkdir -p "$root/usr/share/lintian/overrides"

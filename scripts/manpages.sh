@@ -73,9 +73,6 @@ page() {
       while IFS=$'\t' read -r kind s text; do
         case $kind in option|argument) printf '.TP\n%s\n%s\n' "$(spec <<<"$s")" "$(roff <<<"$text")" ;; esac
       done <<<"$sections"
-      if ! grep -Eq '^ +(-V, )?--version' <<<"$help"; then
-        printf '.TP\n%s\n%s\n' "$(spec <<<"-V, --version")" "Print the command's name and MetaCheck's version, and exit 0."
-      fi
     fi
 
     echo ".SH EXIT STATUS"

@@ -198,10 +198,32 @@ public static class Opt
             CultureInfo.InvariantCulture, out value);
     }
 
+    /// <summary>
+    /// A float64 option of a Go original, read by strconv.ParseFloat. Typed as a number, so that go-flags'
+    /// front-end takes a separate `-5` as its value (go-flags does that for signed numeric options only).
+    /// </summary>
+    public static Option<double?> GoFloat(string name, string description, params string[] aliases) => new(name, aliases)
+    {
+        Description = description,
+        HelpName = "number",
+        CustomParser = r =>
+        {
+            var text = r.Tokens.Count > 0 ? r.Tokens[0].Value : "";
+            if (TryParseGoFloat(text, out var value) && double.IsFinite(value)) return value;
+            r.AddError($"{name} takes a number, got '{Shorten(text)}'");
+            return null;
+        },
+    };
+
+    /// <summary>
+    /// Seconds (`300`, `2.5`) or a duration (`90s`, `5m`, `1h`, `1d`). One leading `+` is taken, as Getopt::Long
+    /// took it for the originals' numbers (`--interval=+60`); a negative is refused (see each wrapper's page).
+    /// </summary>
     public static bool TryParseDuration(string text, out TimeSpan span)
     {
         span = default;
         text = text.Trim();
+        if (text.StartsWith('+')) text = text[1..];
         if (text.Length == 0) return false;
         double unit = char.ToLowerInvariant(text[^1]) switch { 's' => 1, 'm' => 60, 'h' => 3600, 'd' => 86400, _ => 0 };
         var number = unit == 0 ? text : text[..^1];
@@ -251,6 +273,17 @@ public static class Opt
         return option;
     }
 
+    /// <summary>
+    /// A word from a fixed set: help shows the set as its placeholder (`&lt;ok|keep&gt;`), and the shell
+    /// completion, generated from help, offers it. The command checks the value, in its original's words.
+    /// </summary>
+    public static Option<string?> OneOf(string name, string description, IEnumerable<string> values, params string[] aliases)
+    {
+        var option = Text(name, description, aliases);
+        option.HelpName = string.Join('|', values);
+        return option;
+    }
+
     /// <summary>`--version` of the originals that had one: prints the version and exits 0 (see <see cref="Cli"/>).</summary>
     public static VersionOption Version() => new();
 
@@ -269,8 +302,13 @@ public sealed class HelpFlag() : Option<bool>("--help", "-h", "-?")
     public const string Text = "Show this help and exit 0.";
 }
 
-/// <summary>A `--version` flag: when given, the command prints "name (metacheck X.Y.Z)" and exits 0.</summary>
-public sealed class VersionOption() : Option<bool>("--version")
+/// <summary>A `--version` flag: when given, the command prints "name (metacheck) X.Y.Z" and exits 0.</summary>
+public sealed class VersionOption : Option<bool>
 {
-    public static string Text(string command) => $"{command} (metacheck {BuildInfo.Version})";
+    public const string Help = "Print the command's name and MetaCheck's version, and exit 0.";
+
+    public VersionOption() : base("--version") => Description = Help;
+
+    /// <summary>The version line of every command (GNU style: program, package, version).</summary>
+    public static string Text(string command) => $"{command} (metacheck) {BuildInfo.Version}";
 }

@@ -170,7 +170,13 @@ public static class Grammar
             }
             if (inline is null)
             {
-                if (i + 1 >= args.Count) throw new UsageException($"option '{spec.Shown}' needs a value");
+                if (i + 1 >= args.Count)
+                {
+                    // Getopt::Long warned "requires an argument" and went on; a script that did not check it ran.
+                    if (stopOnUnknown) throw new UsageException($"option '{spec.Shown}' needs a value");
+                    result.Ignored.Add($"option '{spec.Shown}' without its value");
+                    continue;
+                }
                 inline = args[++i];
             }
             else if (inline.Length == 0)

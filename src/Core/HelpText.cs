@@ -30,6 +30,9 @@ public static class HelpText
         if (arguments.Count > 0) Section(text, "Arguments:", arguments);
 
         var options = command.Options.Where(o => !o.Hidden).Select(o => (Names(o, command.Dialect), Describe(o))).ToList();
+        // Every command answers -V and --version alone (the multi-call main does); one that declares its own
+        // --version shows that row instead.
+        if (!command.Options.Any(o => o.Name == "--version")) options.Add(("-V, --version", VersionOption.Help));
         Section(text, "Options:", options);
         return text.ToString();
     }

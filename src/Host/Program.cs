@@ -75,7 +75,8 @@ public static class Program
         // unless it prints its original's own version line.
         if (args is ["--version"] or ["-V"] && !CommandManual.PrintsOwnVersion(command.Name))
         {
-            Console.WriteLine($"{command.Name} ({Self}) {Version}");
+            // A subcommand is named as it is run: `metacheck mute`, not `mute`.
+            Console.WriteLine(VersionOption.Text(command.Linked ? command.Name : $"{Self} {command.Name}"));
             return 0;
         }
         try

@@ -231,7 +231,8 @@ public static class Doctor
         {
             if (System.Environment.GetEnvironmentVariable(name) is { Length: > 0 } value) findings.Add((Verdict.Info, $"{name}={value}"));
         }
-        if (System.Environment.GetEnvironmentVariable("MACKEREL_AGENT_PLUGIN_META") is { Length: > 0 } meta && meta != "0")
+        // Set at all, even to 0: the go-mackerel-plugin ports, as their originals, test only that it is non-empty.
+        if (System.Environment.GetEnvironmentVariable("MACKEREL_AGENT_PLUGIN_META") is { Length: > 0 })
             findings.Add((Verdict.Warn, "MACKEREL_AGENT_PLUGIN_META is set: metric plugins print graph definitions instead of values"));
     }
 }

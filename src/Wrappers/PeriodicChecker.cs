@@ -22,8 +22,8 @@ public static class PeriodicChecker
         var ranges = Opt.Text("--ranges",
             $"Windows in which to run the check: HH:MM-HH:MM[,...]; may cross midnight (22:00-06:00) and name days (Mon-Fri@09:00-18:00) (default: {DefaultRanges}).");
         var tz = Opt.Text("--tz", "IANA time zone of the windows (e.g. Asia/Tokyo) (default: the process zone (TZ, else /etc/localtime)).");
-        var outside = Opt.Text("--outside",
-            "What to report outside the windows: ok (OK, which closes an open alert) or keep (the last in-window status and output, marked as held) (default: ok).");
+        var outside = Opt.OneOf("--outside",
+            "What to report outside the windows: ok (OK, which closes an open alert) or keep (the last in-window status and output, marked as held) (default: ok).", ["ok", "keep"]);
         var definition = Cli.Define(Dialect.GetoptLong, Name,
             "Run a check only inside time windows; outside them report OK without running it.\n" +
             "Example: periodic-checker --ranges 00:00-06:00,06:30-24:00 -- check-backup",

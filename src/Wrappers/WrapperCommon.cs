@@ -23,7 +23,7 @@ public sealed class CommonOptions
 {
     public readonly Option<TimeSpan?> Timeout = Opt.Duration("--timeout",
         $"Kill the inner command (its whole process group) after this many seconds and report --timeout-status; 0: no limit (default: {DefaultTimeoutSeconds}, which ends before mackerel-agent's 30 s and Icinga's or Nagios's 60 s kill the wrapper).",
-        TimeSpan.FromDays(1));
+        TimeSpan.FromDays(1), "-t");
     public readonly Option<Status> TimeoutStatus = Opt.StatusOption("--timeout-status",
         "Status reported when --timeout fires.", Status.Unknown);
     public readonly Option<string?> StateDir = Opt.Text("--state-dir",

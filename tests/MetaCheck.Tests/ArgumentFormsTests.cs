@@ -54,7 +54,7 @@ public sealed class ArgumentFormsTests : IDisposable
         { "linux-6.18", "mackerel-plugin-linux-lite", ["junk"], 0, "linux-lite.memory.avail\t25729744896\t*", "mackerel-plugin-linux-lite: ignored 'junk'\n" },
         { "linux-6.18", "mackerel-plugin-linux-meminfo", ["--junk"], 0, "meminfo.usage.MemTotal\t25276510208\t*", "mackerel-plugin-linux-meminfo: ignored unknown option '--junk'\n" },
         // More go-flags: options the originals accepted, attached values, junk before an option
-        { "linux-6.18", "mackerel-plugin-dns-lookup", ["--verbose", "--debug", "--version", "-dexample.com"], 0, "mackerel-plugin-dns-lookup (metacheck *)\n", "" },
+        { "linux-6.18", "mackerel-plugin-dns-lookup", ["--verbose", "--debug", "--version", "-dexample.com"], 0, "mackerel-plugin-dns-lookup (metacheck) *\n", "" },
         { "linux-6.18", "mackerel-low-usage-police", ["--version", "-r", "app"], 3, "UNKNOWN: mackerel-low-usage-police: --service is required, e.g. -s web (see mackerel-low-usage-police --help)\n", "" },
         { "linux-6.18", "check-mysql-backup", ["junk", "--dir=/nonexistent", "-w26h", "-c", "50h", "-c", "51h"], 3, "UNKNOWN: check-mysql-backup: cannot read the backup directory /nonexistent: no such directory\n", "check-mysql-backup: ignored 'junk'\n" },
         { "linux-6.18", "mackerel-plugin-axslog-light", ["--logfile=/nonexistent/a.log", "--key-prefix", "x", "--", "y"], 3, "UNKNOWN: mackerel-plugin-axslog-light: cannot read /nonexistent/a.log: no such file\n", "mackerel-plugin-axslog-light: ignored 'y'\n" },
@@ -127,5 +127,18 @@ public sealed class ArgumentFormsTests : IDisposable
     {
         var r = _box.Run("periodic-checker", "--bogus", "-r", "00:00-24:00", "--", "echo", "ran");
         (r.Exit, r.Stdout, r.Stderr).Should().Be((0, "ran\n", "periodic-checker: ignored unknown option '--bogus'\n"));
+        // Getopt::Long warned that --ranges requires an argument; the script went on with its default window.
+        r = _box.Run("periodic-checker", "echo", "ran", "--ranges");
+        (r.Exit, r.Stdout, r.Stderr).Should().Be((0, "ran\n", "periodic-checker: ignored option '--ranges' without its value\n"));
+    }
+
+    [Fact]
+    public void A_leading_plus_on_a_number_is_taken_as_Getopt_Long_took_it()
+    {
+        string[] check = ["--interval=+60", "--", "sh", "-c", "date +%s.%N"];
+        var first = _box.Run("interval-checker", check);
+        (first.Exit, first.Stderr).Should().Be((0, ""), first.ToString());
+        _box.Run("interval-checker", check).Stdout.Should().Be(first.Stdout, "the second run replays the first");
+        _box.Run("delay-checker", "-c=+2", "--timeout", "+5", "--", "false").Stdout.Should().Be("DelayWarn(1/2): \n");
     }
 }

@@ -1,3 +1,4 @@
+using System.Text.RegularExpressions;
 using MetaCheck.Tests.Support;
 
 namespace MetaCheck.Tests;
@@ -103,8 +104,9 @@ public sealed class CommandLineTests : IDisposable
                 r.Stdout.Should().MatchRegex(alias ? $@"^[-a-z0-9]+ \(metacheck\) {version}\n$" : $@"^{name} \(metacheck\) {version}\n$", $"{name} {flag}");
             }
         }
-        foreach (var sub in new[] { "status", "history", "doctor" })
-            _box.Run("metacheck", sub, "--version").Stdout.Should().Be($"{sub} (metacheck) {version}\n");
+        foreach (var sub in new[] { "status", "history", "reset", "forget", "prune", "mute", "unmute", "doctor" })
+            foreach (var flag in new[] { "--version", "-V" })
+                _box.Run("metacheck", sub, flag).Stdout.Should().Be($"metacheck {sub} (metacheck) {version}\n", "a subcommand is named as it is run");
         _box.Run("delay-checker", "-c", "2", "--", "sh", "-c", "echo inner; exit 0", "--version").Stdout
             .Should().Be("inner\n", "after the wrapper's options, --version belongs to the inner command");
     }
@@ -121,6 +123,40 @@ public sealed class CommandLineTests : IDisposable
             var help = _box.Run("metacheck", name, "--help");
             help.Exit.Should().Be(0, $"{name} --help");
             help.Stdout.Should().Contain("Usage:");
+            help.Stdout.Should().MatchRegex(@"(?m)^  (-V, )?--version ", $"{name}: --help lists the version option every command answers");
         }
+    }
+
+    [Fact]
+    public void Every_command_page_says_what_help_version_and_ignored_words_do()
+    {
+        foreach (var name in _box.Run("metacheck", "--list").Lines)
+        {
+            var path = Path.Combine(Installed.RepoRoot, "docs", name + ".md");
+            if (!File.Exists(path)) continue; // an old name: its command's page covers it
+            var page = File.ReadAllText(path);
+            var section = page.IndexOf("\n## Help, version and ignored arguments\n", StringComparison.Ordinal);
+            section.Should().BePositive($"docs/{name}.md says what -h, --version and ignored words do");
+            var text = page[section..];
+            // The version line the page shows is the one the command prints.
+            var shown = Regex.Match(text, $@"`({Regex.Escape(name)}[^`]*) X\.Y\.Z`");
+            if (shown.Success) _box.Run(name, "--version").Stdout.Should().StartWith(shown.Groups[1].Value + " ", name);
+            // The ignored-word note the page quotes is the one the command writes.
+            if (text.Contains($"`{name}: ignored '", StringComparison.Ordinal))
+                text.Should().Contain("remove the word from the configuration", $"{name}: how to silence the note");
+        }
+        var ignored = _box.Run("check-uptime", "-c", "0", "extra");
+        ignored.Stderr.Should().Be("check-uptime: ignored 'extra'\n", "the form the pages quote");
+    }
+
+    [Theory]
+    [InlineData("delay-checker")]
+    [InlineData("interval-checker")]
+    [InlineData("periodic-checker")]
+    public void T_is_the_short_form_of_timeout(string wrapper)
+    {
+        // The monitoring-plugins convention; the originals rejected -t, so no configuration meant anything else.
+        _box.Run(wrapper, "-t", "0.5", "--", "sleep", "30").Stdout.Should().EndWith("UNKNOWN: sleep 30 timed out after 0.5 s and was killed\n");
+        _box.Run(wrapper, "--help").Stdout.Should().MatchRegex(@"(?m)^  -t, --timeout <seconds> ");
     }
 }

@@ -19,6 +19,16 @@ public sealed class DoctorTests : IDisposable
             .And.MatchRegex(@"ok    store .*: 1 checks, 1 runs, [\d.]+ MiB, quick_check ok");
     }
 
+    [Theory]
+    [InlineData("1")]
+    [InlineData("0")] // the Go plugins print graph definitions for any non-empty value, 0 included
+    public void A_plugin_meta_variable_left_in_the_environment_is_a_warning(string value)
+    {
+        _box.Env["MACKEREL_AGENT_PLUGIN_META"] = value;
+        var r = _box.Run("metacheck", "doctor");
+        r.Stdout.Should().Contain("WARN  MACKEREL_AGENT_PLUGIN_META is set: metric plugins print graph definitions instead of values", r.ToString());
+    }
+
     [Fact]
     public void Missing_links_are_something_to_fix()
     {

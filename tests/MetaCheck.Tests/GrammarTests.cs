@@ -62,7 +62,8 @@ public sealed class GrammarTests
     [InlineData("--verbose --verbose", "verbose=true |  | ")]
     [InlineData("--verbose=1", "error: option '--verbose' takes no value, got '--verbose=1'")]
     [InlineData("--identifier=", "error: option '--identifier' needs a value")]
-    [InlineData("-c", "error: option '-c' needs a value")]
+    [InlineData("-c", " |  | option '-c' without its value")]
+    [InlineData("a --ranges", " | a | option '--ranges' without its value")]
     [InlineData("-- -c 3", " | -c 3 | ")]
     [InlineData("- -c 4", "c=4 | - | ")]
     [InlineData("-h", "help")]
@@ -73,6 +74,7 @@ public sealed class GrammarTests
     [Theory]
     [InlineData("-c3", "error: unknown option '-c3'")]
     [InlineData("--bogus 1", "error: unknown option '--bogus'")]
+    [InlineData("-c", "error: option '-c' needs a value")]
     [InlineData("x y", " | x y | ")]
     public void Getopt_long_where_the_script_stopped_on_a_bad_option(string args, string expected) =>
         Render(Dialect.GetoptLongStrict, GetoptOptions(), Split(args)).Should().Be(expected);

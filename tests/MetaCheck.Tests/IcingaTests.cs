@@ -69,26 +69,33 @@ public sealed class IcingaTests : IDisposable
     }
 
     [Fact]
-    public void The_Icinga_2_sample_is_valid_configuration()
+    public void The_Icinga_2_sample_runs_its_three_services_from_the_installed_layout()
     {
-        var root = AppContext.BaseDirectory;
-        while (!File.Exists(Path.Combine(root, "Makefile"))) root = Path.GetDirectoryName(root)!;
-        var sample = Path.Combine(root, "samples", "icinga2", "metacheck.conf");
+        // The sample as an admin uses it, with MetaCheckPrefix set to the installation under test.
+        var prefix = Path.GetDirectoryName(Installed.PrefixBin)!;
+        var sample = File.ReadAllText(Path.Combine(Installed.RepoRoot, "samples", "icinga2", "metacheck.conf"));
+        sample.Should().Contain("const MetaCheckPrefix = \"/usr\"\n");
         var dir = _box.Dir;
-        File.WriteAllText(Path.Combine(dir, "check.conf"), $$"""
-            const PluginDir = "/usr/lib/nagios/plugins"
-            object Host NodeName { check_command = "host_ok" }
-            object CheckCommand "host_ok" { command = [ "/bin/true" ] }
-            include "{{sample}}"
+        File.WriteAllText(Path.Combine(dir, "sample.conf"), sample.Replace("const MetaCheckPrefix = \"/usr\"", $"const MetaCheckPrefix = \"{prefix}\""));
+        var zone = SampleResults.OfficeHoursZone(); // so that the office-hours service runs its check
+        _icinga = new IcingaDaemon(dir, $$"""
+            const PluginDir = "{{Installed.NagiosPlugins}}"
+            include "{{dir}}/sample.conf"
+            """, runAs: "root", environment: env =>
+        {
+            env["METACHECK_STATE_DIR"] = _box.StateDir; // this run's store, not root's
+            if (zone is not null) env["TZ"] = zone;
+        });
 
-            """);
-        var validate = Process.Start(new ProcessStartInfo(IcingaDaemon.Binary, ["daemon", "-C", "-c", Path.Combine(dir, "check.conf"),
-            $"-DDataDir={dir}", $"-DLogDir={dir}", $"-DCacheDir={dir}", $"-DSpoolDir={dir}", $"-DInitRunDir={dir}",
-            "-DRunAsUser=root", "-DRunAsGroup=root"]) { RedirectStandardOutput = true })!;
-        var output = validate.StandardOutput.ReadToEnd();
-        validate.WaitForExit();
-        validate.ExitCode.Should().Be(0, output);
-        output.Should().Contain("Instantiated 3 Services");
+        // Each service's output is its check's own result: nothing "cannot run", no usage error.
+        var expected = new Dictionary<string, string>
+        {
+            ["mysql-port"] = SampleResults.DelayedTcp,
+            ["root-disk"] = SampleResults.Disk,
+            ["recent-reboot"] = SampleResults.OfficeHoursUptime(inside: zone is not null),
+        };
+        foreach (var (name, pattern) in expected)
+            _icinga.Check(name, s => s.Output.Length > 0).Output.Should().MatchRegex(pattern, name);
     }
 
     private static string Owner(string path)

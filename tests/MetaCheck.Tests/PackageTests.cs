@@ -68,7 +68,8 @@ public sealed class PackageTests : IDisposable
             if (overrides[i].StartsWith("metacheck:"))
                 overrides[i - 1].Should().StartWith("#", $"the override '{overrides[i]}' has its reason written above it");
         File.ReadAllText(Path.Combine(root, "usr/share/doc/metacheck/copyright"))
-            .Should().StartWith("Format: https://www.debian.org/doc/packaging-manuals/copyright-format/1.0/\n").And.Contain("\nFiles: *\n");
+            .Should().StartWith("Format: https://www.debian.org/doc/packaging-manuals/copyright-format/1.0/\n").And.Contain("\nFiles: *\n")
+            .And.Contain("\nLicense: MIT\n Permission is hereby granted", "the package is MIT, with the licence text (LICENSE)");
     }
 
     private string Extract()
@@ -148,11 +149,61 @@ public sealed class PackageTests : IDisposable
         // After the wrapper's options the words belong to the inner command, with its own completion.
         Complete(bin, "delay-checker", "-c", "3", "--", "check-tcp", "--host").Should().Equal("--hostname");
 
+        // Every subcommand, every fixed set of values, and the checks of the store by id.
+        Complete(bin, "metacheck", "mu").Should().Equal("mute");
+        Complete(bin, "metacheck", "unm").Should().Equal("unmute");
+        Complete(bin, "metacheck", "re").Should().Equal("reset");
+        Complete(bin, "metacheck", "fo").Should().Equal("forget");
+        Complete(bin, "metacheck", "pr").Should().Equal("prune");
+        Complete(bin, "periodic-checker", "--outside", "").Should().Equal("ok", "keep");
+        Complete(bin, "mackerel-plugin-dns-lookup", "--protocol", "").Should().Equal("udp", "tcp");
+        Complete(bin, "check-tcp", "--service", "SS").Should().Equal("SSMTP");
+        Complete(bin, "delay-checker", "-V").Should().Equal("-V");
+        _box.Run("delay-checker", "--", "true");
+        var id = _box.Run("metacheck", "status", "--json").Stdout.Split('"')[3][..8];
+        foreach (var sub in new[] { "history", "mute", "unmute", "reset", "forget" })
+            Complete(bin, "metacheck", sub, id[..3]).Should().Equal([id], sub);
+
         var other = _box.PathOf("otherbin");
         Directory.CreateDirectory(other);
         File.WriteAllText(Path.Combine(other, "check-uptime"), "#!/bin/sh\necho mackerel\n");
         File.SetUnixFileMode(Path.Combine(other, "check-uptime"), (UnixFileMode)0x1ed);
         Complete($"{other}:{bin}", "check-uptime", "--").Should().BeEmpty("another package's check-uptime is not ours to complete");
+    }
+
+    /// <summary>
+    /// What the zsh completion hands to zsh's completion system for the words typed so far. The system itself
+    /// runs only inside an interactive line editor, so its entry points are stand-ins that print what they are
+    /// given: _arguments (the option specs; it also runs the action that completes checks) and compadd (words).
+    /// </summary>
+    private string[] ZshComplete(params string[] words)
+    {
+        var script = Path.Combine(Extract(), "usr/share/zsh/vendor-completions/_metacheck");
+        File.WriteAllText(_box.PathOf("zsh-harness"), """
+            _arguments() { local a; print -rl -- "$@"; for a; do [[ $a == '*:check:'* ]] && ${a##*:}; done; return 0 }
+            compadd() { if [[ $1 == -a ]]; then print -rl -- ${(P)2}; else [[ $1 == -- ]] && shift; print -rl -- "$@"; fi }
+            _default() { print -- _default }
+            words=("${@:2}"); CURRENT=$(( $# - 1 ))
+            source $1
+            """);
+        var quoted = string.Join(' ', words.Select(w => "'" + w.Replace("'", "'\\''") + "'"));
+        var r = _box.Shell($"PATH={Installed.BinDir}:/usr/bin:/bin exec zsh -f {_box.PathOf("zsh-harness")} {script} {quoted}");
+        r.Exit.Should().Be(0, r.ToString());
+        return r.Stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+    }
+
+    [Fact]
+    public void Zsh_completion_offers_the_same_commands_values_and_checks()
+    {
+        File.ReadAllLines(Path.Combine(Extract(), "usr/share/zsh/vendor-completions/_metacheck"))[0].Should().StartWith("#compdef metacheck delay-checker ");
+        ZshComplete("metacheck", "mu").Should().Contain(["mute", "unmute", "reset", "forget", "prune", "status", "delay-checker"]);
+        ZshComplete("periodic-checker", "--outside", "").Should().ContainMatch("--outside=*:(ok keep)")
+            .And.ContainMatch("--timeout-status=*:(OK WARNING CRITICAL UNKNOWN)").And.ContainMatch("-t?Kill the inner command*")
+            .And.Contain("*::command:_normal", "after its options a wrapper's words are a command of their own");
+        ZshComplete("metacheck", "check-tcp", "-").Should().ContainMatch("--service=*:(FTP POP SPOP IMAP SIMAP SMTP SSMTP GEARMAN)");
+        _box.Run("delay-checker", "--", "true");
+        var id = _box.Run("metacheck", "status", "--json").Stdout.Split('"')[3][..8];
+        ZshComplete("metacheck", "reset", "").Should().Contain(["*:check:_metacheck_checks", id]);
     }
 
     [Fact]

@@ -6,20 +6,40 @@ using MetaCheck.Tests.Support;
 namespace MetaCheck.Tests;
 
 /// <summary>
-/// Every sample in samples/ is parsed and every command in it is run against the installed binary:
-/// the commands exist, their options are valid (no usage error at any level of a wrapper chain),
-/// and each wrapper's --timeout fires before the agent's own timeout.
+/// Every sample in samples/ is parsed and every command in it is run against the installed binary, with
+/// the sample's paths mapped to the installation under test: the commands exist, their options are valid
+/// (no usage error at any level of a wrapper chain), each wrapper's --timeout fires before the agent's
+/// own timeout, and each output is its check's own result on this machine (a TCP answer or refusal, the
+/// disk, the uptime...), not "cannot run" or a parse error. The MySQL checks ask a real MariaDB.
 /// </summary>
+[Collection(MariaDbCollection.Name)]
 public sealed class SamplesTests : IDisposable
 {
     private static string Samples => Path.Combine(Installed.RepoRoot, "samples");
     private readonly Sandbox _box = new();
+    private readonly MariaDb _db;
+
+    public SamplesTests(MariaDb db)
+    {
+        _db = db;
+        // What the samples' MySQL checks read on a real host: the monitoring account's option file and last night's dump.
+        File.WriteAllText(MonitorCnf, $"[client]\nuser={MariaDb.MonitorUser}\npassword={db.MonitorPassword}\nsocket={db.Socket}\n");
+        File.SetUnixFileMode(MonitorCnf, UnixFileMode.UserRead | UnixFileMode.UserWrite);
+        Directory.CreateDirectory(Backups);
+        File.WriteAllBytes(Path.Combine(Backups, "nightly.sql.gz"), new byte[2 << 20]);
+        // Inside the office-hours windows of the samples where a zone can put now there, so their checks run.
+        if (SampleResults.OfficeHoursZone() is { } zone) _box.Env["TZ"] = zone;
+    }
 
     public void Dispose() => _box.Dispose();
 
-    /// <summary>The samples name the packaged paths; point them at the installation under test.</summary>
-    private static string Local(string text) => Regex.Replace(
-        text.Replace("/usr/lib/metacheck/bin/", Installed.BinDir + "/"),
+    private string MonitorCnf => _box.PathOf("mysql-monitor.cnf");
+    private string Backups => _box.PathOf("backups");
+
+    /// <summary>The samples name the packaged paths; point them at the installation and the files under test.</summary>
+    private string Local(string text) => Regex.Replace(
+        text.Replace("/usr/lib/metacheck/bin/", Installed.BinDir + "/")
+            .Replace("/etc/mackerel-agent/mysql-monitor.cnf", MonitorCnf).Replace("/var/backups/mysql", Backups),
         @"/usr/bin/(?=(metacheck|delay-checker|interval-checker|periodic-checker)\b)", Installed.BinDir + "/");
 
     /// <summary>Our usage errors end with "(see &lt;command&gt; --help)", wherever in a chain they happen.</summary>
@@ -28,6 +48,41 @@ public sealed class SamplesTests : IDisposable
         r.Exit.Should().BeInRange(0, 3, what);
         r.Stdout.Should().NotMatchRegex(@"\(see [-\w]+ --help\)", $"{what} has only valid options: {r}");
         r.Stdout.Should().NotContain("cannot run '", $"{what} names commands that exist");
+    }
+
+    /// <summary>What each check prints when it really ran here (after any wrapper's prefix such as "DelayWarn(1/3): ").</summary>
+    private static readonly Dictionary<string, string> RealResults = new()
+    {
+        ["check-tcp"] = @"TCP (OK|WARNING|CRITICAL)",
+        ["check_disk"] = @"^DISK (OK|WARNING|CRITICAL) - free space: / ",
+        ["check-inode"] = @"(OK|WARNING|CRITICAL): /",
+        ["check-uptime"] = @"uptime is less than \d+|up \d+ days",
+        ["check-conntrack-free"] = @"free:\d+ max:\d+ count:\d+",
+        ["check-resolver"] = @"(OK|WARNING|CRITICAL): (elapsed_time|hosts not found)",
+        ["check-longtransaction-cnt"] = @"^ OK: OK$",
+        ["check-mysql-backup"] = @"^ OK: newest backup .*/nightly\.sql\.gz is \d+s old, 2097152 bytes$",
+    };
+
+    /// <summary>The innermost check of a wrapper chain: the command after the last `--`, else the command itself.</summary>
+    private static string Innermost(IReadOnlyList<string> words)
+    {
+        int last = -1;
+        for (int i = 0; i < words.Count; i++) if (words[i] == "--") last = i;
+        return Path.GetFileName(words[last + 1]);
+    }
+
+    /// <summary>A valid run whose output is the innermost check's own result (or periodic-checker's, outside its window).</summary>
+    private void ShouldBeTheChecksOwnResult(CmdResult r, IReadOnlyList<string> words, string what)
+    {
+        ShouldBeAValidRun(r, what);
+        var check = Innermost(words);
+        RealResults.Should().ContainKey(check, $"{what}: the test knows what {check} prints");
+        var pattern = RealResults[check];
+        // Outside its window periodic-checker runs nothing: only where no zone could put now inside (TZ unset) or
+        // the sample names its own zone (--tz).
+        if (words.Any(w => w.EndsWith("periodic-checker")) && (!_box.Env.ContainsKey("TZ") || words.Contains("--tz")))
+            pattern += "|^OK: out of time ranges: ";
+        r.Stdout.TrimEnd('\n').Should().MatchRegex(pattern, $"{what} ran {check}: {r}");
     }
 
     [Fact]
@@ -52,7 +107,8 @@ public sealed class SamplesTests : IDisposable
                     $"{what}: the agent forces max_check_attempts to 1 with prevent_alert_auto_close (count with delay-checker)");
 
             var r = _box.Run(command[0], command.Skip(1).ToArray());
-            ShouldBeAValidRun(r, what);
+            if (section.Name.StartsWith("plugin.checks.")) ShouldBeTheChecksOwnResult(r, command, what);
+            else ShouldBeAValidRun(r, what);
             if (section.Name.StartsWith("plugin.metrics."))
             {
                 r.Exit.Should().Be(0, what);
@@ -83,7 +139,7 @@ public sealed class SamplesTests : IDisposable
             var line = Local(commands[parts[0]]).Replace("$USER1$", Installed.NagiosPlugins).Replace("$HOSTADDRESS$", "127.0.0.1");
             for (int i = 1; i < parts.Length; i++) line = line.Replace($"$ARG{i}$", parts[i]);
             line.Should().NotContain("$", "every macro is resolved");
-            ShouldBeAValidRun(_box.Shell(line), service.Fields["service_description"]);
+            ShouldBeTheChecksOwnResult(_box.Shell(line), line.Split(' '), service.Fields["service_description"]);
         }
     }
 
@@ -95,7 +151,7 @@ public sealed class SamplesTests : IDisposable
         var command = spec.GetProperty("command").GetString()!;
         var wrapperTimeout = double.Parse(Regex.Match(command, @"--timeout (\d+)").Groups[1].Value);
         wrapperTimeout.Should().BeLessThan(spec.GetProperty("timeout").GetInt32());
-        ShouldBeAValidRun(_box.Shell(Local(command)), "sensu mysql-port");
+        ShouldBeTheChecksOwnResult(_box.Shell(Local(command)), command.Split(' '), "sensu mysql-port");
     }
 
     [Fact]
@@ -105,6 +161,9 @@ public sealed class SamplesTests : IDisposable
         var fields = line.Split(' ', 7);
         fields[5].Should().Be("root");
         fields[..5].Should().OnlyContain(f => Regex.IsMatch(f, @"^[\d*/,-]+$"));
+        // The line logs the wrapper's output when it exits non-zero; run its command alone to see that output.
+        var command = Regex.Match(fields[6], @"\$\((.*)\)").Groups[1].Value;
+        ShouldBeTheChecksOwnResult(_box.Shell(Local(command)), command.Split(' '), "cron check-inode");
         var r = _box.Shell(Local(fields[6]));
         r.Exit.Should().Be(0, r.ToString());
         r.Stderr.Should().BeEmpty();

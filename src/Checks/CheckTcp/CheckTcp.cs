@@ -74,7 +74,7 @@ public static class CheckTcp
 
     public static int Main(string[] args, PluginContext context)
     {
-        var service = new Option<string?>("--service") { Description = "Preset: FTP, POP, SPOP, IMAP, SIMAP, SMTP, SSMTP or GEARMAN (any case).", HelpName = "name" };
+        var service = new Option<string?>("--service") { Description = "Preset: FTP, POP, SPOP, IMAP, SIMAP, SMTP, SSMTP or GEARMAN (any case).", HelpName = string.Join('|', Services.Keys) };
         var hostname = new Option<string?>("-H", "--hostname") { Description = "Host name or IP address (IPv6 literals as is: -H ::1) (default: the local host).", HelpName = "host" };
         var port = Opt.OptionalInt("-p", "Port number.", 1, 65535, "--port");
         var send = new Option<string?>("-s", "--send") { Description = "String to send after connecting (nothing is appended).", HelpName = "string" };

@@ -7,6 +7,10 @@ namespace MetaCheck.Checks.Dns;
 /// <summary>The `--type` values the DNS metric plugins accept, and the name actually asked for.</summary>
 public static class DnsQuestion
 {
+    /// <summary>The words --type and --protocol take (any case), as help and completion list them.</summary>
+    public static readonly string[] Types = ["a", "aaaa", "cname", "mx", "ns", "ptr", "soa", "txt"];
+    public static readonly string[] Protocols = ["udp", "tcp"];
+
     /// <summary>a, aaaa, cname, mx, ns, ptr, soa, txt in any case; empty means A.</summary>
     public static DnsType ParseType(string? text) => (text ?? "").Trim().ToUpperInvariant() switch
     {

@@ -21,10 +21,10 @@ public static class DnsHealthcheck
         var server = Opt.Text("--server", "DNS server: IP, IP:port or [IPv6]:port (default: the first nameserver of resolv.conf).", "-s");
         var port = Opt.Int("--port", "Server port when --server has none.", 53, 1, 65535, "-p");
         var domain = Opt.Text("--domain", "Name to ask for (an IP address for --type ptr). Required.", "-d");
-        var type = Opt.Text("--type", "a, aaaa, cname, mx, ns, ptr, soa or txt (default: a).", "-t");
+        var type = Opt.OneOf("--type", "a, aaaa, cname, mx, ns, ptr, soa or txt (default: a).", DnsQuestion.Types, "-t");
         var expect = Opt.Text("--expect", "The answer must contain this record value (e.g. an address); otherwise success is 0.", "-e");
         var timeout = Opt.Int("--timeout", "Milliseconds to wait for the answer.", 2000, 1, 600_000);
-        var protocol = Opt.Text("--protocol", "udp or tcp (default: udp).");
+        var protocol = Opt.OneOf("--protocol", "udp or tcp (default: udp).", DnsQuestion.Protocols);
         var prefix = Opt.Text("--metric-key-prefix", "Metric key prefix, to run several instances (default: dns-healthcheck).");
         var definition = Cli.Define(Dialect.GoFlags, Name,
             "DNS health metrics: <prefix>.available.success (1/0), <prefix>.rtt.milliseconds, <prefix>.answers.count.\n" +
@@ -33,7 +33,7 @@ public static class DnsHealthcheck
 
         GoMackerelPlugin Plugin(System.CommandLine.ParseResult parsed) => Definition(parsed.GetValue(prefix) ?? "dns-healthcheck");
 
-        return Framework.Plugin.Metrics(definition, args, context, parsed => Plugin(parsed).Definitions(), parsed =>
+        return Framework.Plugin.GoMetrics(definition, args, context, parsed => Plugin(parsed).Definitions(), parsed =>
         {
             var name = parsed.GetValue(domain) ?? throw new UsageException("--domain is required, e.g. -d example.com");
             var qtype = DnsQuestion.ParseType(parsed.GetValue(type));

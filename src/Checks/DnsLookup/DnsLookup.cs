@@ -21,10 +21,10 @@ public static class DnsLookup
         var server = Opt.Text("--server", "DNS server address (default: 8.8.8.8).", "-s");
         var port = Opt.Int("--port", "Server port.", 53, 1, 65535, "-p");
         var domain = Opt.Text("--domain", "Name to look up (an IP address for --type ptr). Required.", "-d");
-        var type = Opt.Text("--type", "a, aaaa, cname, mx, ns, ptr, soa or txt (default: a).", "-t");
+        var type = Opt.OneOf("--type", "a, aaaa, cname, mx, ns, ptr, soa or txt (default: a).", DnsQuestion.Types, "-t");
         var count = Opt.Int("--count", "Lookups per worker.", 3, 1, 100_000, "-n");
         var timeout = Opt.Int("--timeout", "Milliseconds to wait for each answer (0: 5000).", 0, 0, 600_000);
-        var protocol = Opt.Text("--protocol", "udp or tcp (default: udp).");
+        var protocol = Opt.OneOf("--protocol", "udp or tcp (default: udp).", DnsQuestion.Protocols);
         var threads = Opt.Int("--threads", "Concurrent workers.", 1, 1, 64);
         var debug = Opt.Flag("--debug", "Accepted for compatibility; writes nothing (the original printed debug lines among the metrics).");
         var verbose = Opt.Flag("--verbose", "Accepted for compatibility; writes nothing.");
@@ -35,7 +35,7 @@ public static class DnsLookup
         string Domain(System.CommandLine.ParseResult parsed) =>
             parsed.GetValue(domain) ?? throw new UsageException("--domain is required, e.g. -d example.com");
 
-        return Framework.Plugin.Metrics(definition, args, context, parsed => Definition(Domain(parsed)).Definitions(), parsed =>
+        return Framework.Plugin.GoMetrics(definition, args, context, parsed => Definition(Domain(parsed)).Definitions(), parsed =>
         {
             var name = Domain(parsed);
             var qtype = DnsQuestion.ParseType(parsed.GetValue(type));

@@ -37,8 +37,14 @@ public static class GraphDefinition
 {
     public const string MetaEnvVar = "MACKEREL_AGENT_PLUGIN_META";
 
-    /// <summary>mackerel-agent sets it to 1 for the one definition run and to "" otherwise.</summary>
+    /// <summary>
+    /// mackerel-agent sets it to 1 for the one definition run and to "" otherwise. kazeburo's Perl (and PHP)
+    /// plugins tested it for truth, so "0" meant values.
+    /// </summary>
     public static bool Requested(Func<string, string?> env) => env(MetaEnvVar) is { Length: > 0 } v && v != "0";
+
+    /// <summary>go-mackerel-plugin tested for a non-empty value: "0" too asked for the definition.</summary>
+    public static bool RequestedGo(Func<string, string?> env) => env(MetaEnvVar) is { Length: > 0 };
 
     /// <summary>`# mackerel-agent-plugin` then one line of compact JSON.</summary>
     public static void WriteTo(TextWriter output, IEnumerable<Graph> graphs)

@@ -17,12 +17,21 @@ public static class Plugin
             return (int)result.Status;
         }));
 
-    /// <summary>With MACKEREL_AGENT_PLUGIN_META set, prints the graph definition instead of collecting.</summary>
+    /// <summary>With MACKEREL_AGENT_PLUGIN_META set (and not "0"), prints the graph definition instead of collecting.</summary>
     public static int Metrics(CliCommand definition, string[] args, PluginContext context,
         Func<ParseResult, IEnumerable<Graph>> graphs, Func<ParseResult, MetricReport> collect) =>
+        Metrics(definition, args, context, graphs, collect, GraphDefinition.Requested);
+
+    /// <summary>For the go-mackerel-plugin ports: any non-empty MACKEREL_AGENT_PLUGIN_META asks for the definition.</summary>
+    public static int GoMetrics(CliCommand definition, string[] args, PluginContext context,
+        Func<ParseResult, IEnumerable<Graph>> graphs, Func<ParseResult, MetricReport> collect) =>
+        Metrics(definition, args, context, graphs, collect, GraphDefinition.RequestedGo);
+
+    private static int Metrics(CliCommand definition, string[] args, PluginContext context,
+        Func<ParseResult, IEnumerable<Graph>> graphs, Func<ParseResult, MetricReport> collect, Func<Func<string, string?>, bool> metaRequested) =>
         Cli.Run(definition, args, parsed => Guard(definition.Name, context, () =>
         {
-            if (GraphDefinition.Requested(context.GetEnv))
+            if (metaRequested(context.GetEnv))
             {
                 GraphDefinition.WriteTo(context.Out, graphs(parsed));
                 return 0;

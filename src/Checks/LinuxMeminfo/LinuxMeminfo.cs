@@ -18,7 +18,7 @@ public static class LinuxMeminfo
     {
         var prefix = new Option<string?>("--metric-key-prefix") { Description = "Metric key prefix (default: meminfo)." };
         var definition = Cli.Define(Dialect.NoArguments, Name, "Every /proc/meminfo field worth graphing, in bytes.", prefix);
-        return Plugin.Metrics(definition, args, context,
+        return Plugin.GoMetrics(definition, args, context,
             parsed => Define(parsed.GetValue(prefix)).Definitions(),
             parsed => Define(parsed.GetValue(prefix)).Collect(context, args, Fetch(MemInfo.Read(context.Paths))));
     }

@@ -17,7 +17,7 @@ public static class LinuxNetstat
         var prefix = new Option<string?>("--metric-key-prefix") { Description = "Metric key prefix (default: netstat)." };
         var extend = Opt.Flag("--extend", "Add the abort, delayed_acks, timewait, syncookies and timeout graphs.");
         var definition = Cli.Define(Dialect.GoFlag, Name, "TCP segment/error counters (per-minute rates) and TCP socket memory.", prefix, extend);
-        return Plugin.Metrics(definition, args, context,
+        return Plugin.GoMetrics(definition, args, context,
             parsed => Define(parsed.GetValue(prefix), parsed.GetValue(extend)).Definitions(),
             parsed => Define(parsed.GetValue(prefix), parsed.GetValue(extend))
                 .Collect(context, args, Fetch(context.Paths, Environment.SystemPageSize)));

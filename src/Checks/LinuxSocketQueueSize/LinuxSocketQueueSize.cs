@@ -34,7 +34,7 @@ public static class LinuxSocketQueueSize
             (ParseAddress(parsed.GetValue(ip) ?? throw new UsageException("--ip is required")),
              parsed.GetValue(port) ?? throw new UsageException("--port is required"));
 
-        return Plugin.Metrics(definition, args, context,
+        return Plugin.GoMetrics(definition, args, context,
             parsed =>
             {
                 Listener(parsed);

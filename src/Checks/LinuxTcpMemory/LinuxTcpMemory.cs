@@ -17,7 +17,7 @@ public static class LinuxTcpMemory
     public static int Main(string[] args, PluginContext context)
     {
         var definition = Cli.Define(Dialect.NoArguments, Name, "TCP and UDP socket memory in use and the kernel's min/pressure/max limits, in bytes.");
-        return Plugin.Metrics(definition, args, context,
+        return Plugin.GoMetrics(definition, args, context,
             _ => Definition.Definitions(),
             _ => Definition.Collect(context, args, Fetch(context.Paths, Environment.SystemPageSize)));
     }

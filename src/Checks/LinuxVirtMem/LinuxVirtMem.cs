@@ -15,7 +15,7 @@ public static class LinuxVirtMem
     {
         var prefix = new Option<string?>("--metric-key-prefix") { Description = "Metric key prefix (default: VirtualMemory; an explicit empty value gives virtmem)." };
         var definition = Cli.Define(Dialect.GoFlag, Name, "Committed virtual memory and the commit limit, in bytes.", prefix);
-        return Plugin.Metrics(definition, args, context,
+        return Plugin.GoMetrics(definition, args, context,
             parsed => Plugin_(parsed.GetValue(prefix)).Definitions(),
             parsed => Plugin_(parsed.GetValue(prefix)).Collect(context, args, Fetch(MemInfo.Read(context.Paths))));
     }

@@ -30,8 +30,8 @@ public static class MackerelErrorbudgetCalculator
         }
         var selection = new HostSelectionOptions();
         var metric = Opt.Text("--metrics", "Host metric to evaluate, e.g. custom.nginx.latency.p90 (required).", "-m");
-        var objective = Opt.Text("--objective-latency", "A point above this value is a violation (default: 100).");
-        var size = Opt.Text("--errorbudget-size", "SLO target in percent, 0-100 (default: 99.9).");
+        var objective = Opt.GoFloat("--objective-latency", "A point above this value is a violation (default: 100).");
+        var size = Opt.GoFloat("--errorbudget-size", "SLO target in percent, 0-100 (default: 99.9).");
         var window = Opt.Int("--timewindow", "Days to look back, 1-30.", 30, 1, 30);
         var prefix = Opt.Text("--prefix", "Graph label (default: automatic titles).");
         var version = Opt.Flag("--version", "Print the version and exit.");
@@ -42,7 +42,7 @@ public static class MackerelErrorbudgetCalculator
             "Example: MACKEREL_APIKEY=... mackerel-plugin-errorbudget-calculator -s web -r app -m custom.latency.p90 --objective-latency 200",
             [.. selection.All, metric, objective, size, window, prefix, version, debug, .. api.All]);
 
-        return Plugin.Metrics(definition, args, context, parsed => Definition(parsed.GetValue(prefix) ?? "").Definitions(), parsed =>
+        return Plugin.GoMetrics(definition, args, context, parsed => Definition(parsed.GetValue(prefix) ?? "").Definitions(), parsed =>
         {
             selection.Required(parsed); // every usage error before the first API request
             var m = parsed.GetValue(metric) ?? throw new UsageException("--metrics is required, e.g. -m custom.latency.p90");
@@ -103,13 +103,11 @@ public static class MackerelErrorbudgetCalculator
         return new ErrorBudget(n, v, 100 - (double)v / n * 100, n - n * targetPercent / 100 - v);
     }
 
-    private static double Number(string? text, string option, double fallback, double min, double max)
+    private static double Number(double? given, string option, double fallback, double min, double max)
     {
-        if (text is null) return fallback;
-        if (!Opt.TryParseGoFloat(text, out var value) || !double.IsFinite(value))
-            throw new UsageException($"{option} takes a number, got '{Opt.Shorten(text)}'");
+        if (given is not { } value) return fallback;
         if (value < min || value > max)
-            throw new UsageException($"{option} must be between {min.ToString(CultureInfo.InvariantCulture)} and {max.ToString(CultureInfo.InvariantCulture)}, got {text}");
+            throw new UsageException($"{option} must be between {min.ToString(CultureInfo.InvariantCulture)} and {max.ToString(CultureInfo.InvariantCulture)}, got {value.ToString(CultureInfo.InvariantCulture)}");
         return value;
     }
 }

@@ -34,9 +34,9 @@ public static class MackerelLowUsagePolice
         var selection = new HostSelectionOptions();
         var window = Opt.Int("--timewindow", "Days to look back, 1-30.", 1, 1, 30);
         var prefix = Opt.Text("--prefix", "Accepted for compatibility; unused.");
-        var metrics = Opt.Text("--metrics", "Metric set: cpu, iops or loadavg (default: cpu).");
+        var metrics = Opt.OneOf("--metrics", "Metric set: cpu, iops or loadavg (default: cpu).", MetricSets.Keys);
         var threshold = Opt.Int("--threshold", "Rows whose avg is below this are marked (red on a terminal).", 100, 0, int.MaxValue);
-        var color = Opt.Text("--color", "auto (colour only on a terminal), always or never (default: auto).");
+        var color = Opt.OneOf("--color", "auto (colour only on a terminal), always or never (default: auto).", ["auto", "always", "never"]);
         var debug = Opt.Flag("--debug", "Progress lines on stderr.");
         var verbose = Opt.Flag("--verbose", "Also the time of each host's max and min, on stderr.");
         var version = Opt.Flag("--version", "Accepted for compatibility and ignored, as the original did.");

@@ -29,7 +29,7 @@ public static class MackerelPluginSslhandshakeTime
 
         string Url(ParseResult parsed) => parsed.GetValue(url) ?? throw new UsageException("give the URL to time, e.g. https://www.example.com/");
 
-        return Plugin.Metrics(definition, args, context, parsed =>
+        return Plugin.GoMetrics(definition, args, context, parsed =>
         {
             Url(parsed);
             return Definition(parsed.GetValue(prefix) ?? "ssl").Definitions();

@@ -21,7 +21,7 @@ public static class MysqlExtend
         var debug = Opt.Flag("--debug", "Print the client command and its raw answer to stderr.");
         var definition = Cli.Define(Dialect.GoFlag, Name, "MySQL command, connection-error, row-lock and uptime counters (per-minute rates).",
             [.. mysql.All, prefix, tempfile, debug]);
-        return Plugin.Metrics(definition, args, context,
+        return Plugin.GoMetrics(definition, args, context,
             parsed => Define(parsed.GetValue(prefix)).Definitions(),
             parsed =>
             {

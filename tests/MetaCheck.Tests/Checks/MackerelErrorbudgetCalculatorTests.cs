@@ -107,6 +107,14 @@ public sealed class FakeMackerelApiErrorbudgetTests : IDisposable
     }
 
     [Fact]
+    public void A_negative_objective_latency_is_a_value_as_in_go_flags()
+    {
+        // A alone: 50, 150, 250 are all above -5 → V = 3 of 3.
+        var r = Run("--timewindow", "1", "-f", "app-a", "--objective-latency", "-5", "--errorbudget-size", "50");
+        Lines(r).Should().Equal("violationCount.ViolationCount\t3", "violationCount.ErrorBudget\t-1.500000", "errorBudget.ErrorBudgetPercent\t0");
+    }
+
+    [Fact]
     public void Fake_API_key_from_MACKEREL_TOKEN_or_the_option()
     {
         _box.Env["MACKEREL_APIKEY"] = null;
@@ -205,6 +213,8 @@ public sealed class FakeMackerelApiErrorbudgetTests : IDisposable
     [InlineData(new[] { "-s", "web", "-r", "app" }, "--metrics is required, e.g. -m custom.latency.p90")]
     [InlineData(new[] { "-s", "web", "-r", "app", "-m", "x", "--errorbudget-size", "101" }, "--errorbudget-size must be between 0 and 100, got 101")]
     [InlineData(new[] { "-s", "web", "-r", "app", "-m", "x", "--objective-latency", "fast" }, "--objective-latency takes a number, got 'fast'")]
+    // go-flags takes a separate negative number as the value of a float64 option: the range check speaks, not the parser.
+    [InlineData(new[] { "-s", "web", "-r", "app", "-m", "x", "--errorbudget-size", "-5" }, "--errorbudget-size must be between 0 and 100, got -5")]
     [InlineData(new[] { "-s", "web", "-r", "app", "-m", "x", "--base-url", "ftp://x/" }, "--base-url takes an http(s) URL, got 'ftp://x/'")]
     public void Fix_bad_options_are_one_UNKNOWN_line_without_Go_formatting_artefacts(string[] args, string message)
     {

@@ -40,6 +40,25 @@ public sealed class MetricPluginMetaTests : IDisposable
         CheckCommands.All.Select(c => c.Name).Should().Contain(["mackerel-plugin-linux-netstat", "mackerel-plugin-linux-meminfo",
             "mackerel-plugin-linux-virt-mem", "mackerel-plugin-linux-tcp-memory", "mackerel-plugin-linux-socket-queue-size", "mackerel-plugin-linux-lite"]);
 
+    /// <summary>The ports of plugins built on go-mackerel-plugin (axslog-light printed by itself and had no meta mode).</summary>
+    private static readonly string[] GoMackerelPluginPorts =
+    [
+        "mackerel-plugin-linux-netstat", "mackerel-plugin-linux-meminfo", "mackerel-plugin-linux-virt-mem", "mackerel-plugin-linux-tcp-memory",
+        "mackerel-plugin-linux-socket-queue-size", "mackerel-plugin-sslhandshake-time", "mackerel-plugin-dns-lookup",
+        "mackerel-plugin-dns-healthcheck", "mackerel-plugin-errorbudget-calculator", "mackerel-plugin-mysql-extend",
+    ];
+
+    [Theory]
+    [MemberData(nameof(MetricPlugins))]
+    public void META_set_to_0_asks_for_the_definition_only_where_the_original_tested_for_non_empty(string plugin)
+    {
+        // go-mackerel-plugin: any non-empty value; kazeburo's Perl and PHP: a true value, and "0" is false.
+        var (fixture, args) = Needs.TryGetValue(plugin, out var n) ? n : (null, []);
+        _box.Env["MACKEREL_AGENT_PLUGIN_META"] = "0";
+        var r = fixture is null ? _box.Run(plugin, args) : _box.RunOn(fixture, plugin, args);
+        r.Stdout.StartsWith("# mackerel-agent-plugin\n").Should().Be(GoMackerelPluginPorts.Contains(plugin), r.ToString());
+    }
+
     [Theory]
     [MemberData(nameof(MetricPlugins))]
     public void Meta_is_valid_and_every_printed_metric_has_a_graph(string plugin)

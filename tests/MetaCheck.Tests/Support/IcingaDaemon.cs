@@ -19,21 +19,23 @@ public sealed class IcingaDaemon : IDisposable
     private readonly ConcurrentQueue<string> _log = new();
 
     /// <param name="dir">A directory of the test's own (a sandbox), which nagios can traverse.</param>
-    /// <param name="objects">CheckCommand and Service objects (services on host "localhost").</param>
-    public IcingaDaemon(string dir, string objects)
+    /// <param name="objects">CheckCommand and Service objects (services on host "localhost", address 127.0.0.1).</param>
+    /// <param name="runAs">The user the daemon drops to (Debian's unit: nagios).</param>
+    /// <param name="environment">Changes to the environment, made after HOME and every store variable are removed.</param>
+    public IcingaDaemon(string dir, string objects, string runAs = User, Action<IDictionary<string, string?>>? environment = null)
     {
         File.Exists(Binary).Should().BeTrue("scripts/setup.sh installs icinga2-bin (run the tests with `make test`)");
         _dir = dir;
         string[] owned = ["data", "log", "cache", "spool", "run", "compat"];
         foreach (var sub in owned) Directory.CreateDirectory(Path.Combine(dir, sub));
-        Process.Start("chown", ["-R", $"{User}:{User}", .. owned.Select(s => Path.Combine(dir, s))])!.WaitForExit();
+        Process.Start("chown", ["-R", $"{runAs}:{runAs}", .. owned.Select(s => Path.Combine(dir, s))])!.WaitForExit();
         File.WriteAllText(Path.Combine(dir, "icinga2.conf"), $$"""
             object StatusDataWriter "status" { status_path = "{{dir}}/data/status.dat"; objects_path = "{{dir}}/data/objects.cache"; update_interval = 1s }
             object ExternalCommandListener "command" { command_path = "{{dir}}/run/icinga2.cmd" }
             object CompatLogger "compat" { log_dir = "{{dir}}/compat"; rotation_method = "DAILY" }
             object CheckerComponent "checker" { }
             object CheckCommand "host_ok" { command = [ "/bin/true" ] }
-            object Host "localhost" { check_command = "host_ok"; max_check_attempts = 1; check_interval = 1h; enable_active_checks = false }
+            object Host "localhost" { address = "127.0.0.1"; check_command = "host_ok"; max_check_attempts = 1; check_interval = 1h; enable_active_checks = false }
             template Service "forced" {
               max_check_attempts = 1; check_interval = 1h; retry_interval = 1h; enable_active_checks = false
               enable_notifications = false; enable_flapping = false
@@ -42,12 +44,13 @@ public sealed class IcingaDaemon : IDisposable
 
             """);
         string[] defines = [.. owned.Take(5).Zip(["DataDir", "LogDir", "CacheDir", "SpoolDir", "InitRunDir"], (sub, name) => $"-D{name}={dir}/{sub}"),
-            $"-DRunAsUser={User}", $"-DRunAsGroup={User}"];
+            $"-DRunAsUser={runAs}", $"-DRunAsGroup={runAs}", "-DNodeName=localhost"];
         var start = new ProcessStartInfo(Binary, ["daemon", "-c", Path.Combine(dir, "icinga2.conf"), .. defines])
         {
             RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false, WorkingDirectory = dir,
         };
         foreach (var name in new[] { "HOME", "METACHECK_STATE_DIR", "MACKEREL_PLUGIN_WORKDIR", "XDG_STATE_HOME" }) start.Environment.Remove(name);
+        environment?.Invoke(start.Environment);
         _icinga = Process.Start(start)!;
         _icinga.OutputDataReceived += (_, e) => { if (e.Data is not null) _log.Enqueue(e.Data); };
         _icinga.ErrorDataReceived += (_, e) => { if (e.Data is not null) _log.Enqueue(e.Data); };
@@ -75,11 +78,15 @@ public sealed class IcingaDaemon : IDisposable
     /// <summary>Forces one check of <paramref name="service"/> and waits (at most <paramref name="limit"/>) for a result that <paramref name="done"/> accepts.</summary>
     public Result Check(string service, Func<Result, bool> done, TimeSpan? limit = null)
     {
-        var wait = limit ?? TimeSpan.FromSeconds(30);
+        // Generous: only a failing run waits this long, and a machine at load 50 starts the daemon slowly.
+        var wait = limit ?? TimeSpan.FromSeconds(120);
         var clock = Stopwatch.StartNew();
         while (Read(service) is null && clock.Elapsed < wait) Pause();
+        // Writing before the daemon made its pipe would create a plain file it never reads.
+        var pipe = Path.Combine(_dir, "run", "icinga2.cmd");
+        ServiceStatus.WaitForCommandPipe(pipe, _icinga, wait - clock.Elapsed);
         long now = DateTimeOffset.UtcNow.ToUnixTimeSeconds();
-        File.AppendAllText(Path.Combine(_dir, "run", "icinga2.cmd"), $"[{now}] SCHEDULE_FORCED_SVC_CHECK;localhost;{service};{now}\n");
+        File.AppendAllText(pipe, $"[{now}] SCHEDULE_FORCED_SVC_CHECK;localhost;{service};{now}\n");
         while (clock.Elapsed < wait)
         {
             if (Read(service) is { } r && done(r)) return r;

@@ -9,13 +9,42 @@ namespace MetaCheck.Tests.Support;
 /// </summary>
 public sealed record ServiceStatus(int State, bool Hard, int Attempt, string Output, long LastCheck)
 {
-    public static ServiceStatus? Parse(string statusDat)
+    public static ServiceStatus? Parse(string statusDat) => ParseAll(statusDat).Values.FirstOrDefault();
+
+    /// <summary>Every service's state, by its service_description.</summary>
+    public static Dictionary<string, ServiceStatus> ParseAll(string statusDat)
     {
-        var block = Regex.Match(statusDat, @"servicestatus \{(.*?)\n\s*\}", RegexOptions.Singleline);
-        if (!block.Success) return null;
-        string Field(string name) => Regex.Match(block.Groups[1].Value, $@"\n\s*{name}=(.*)").Groups[1].Value.Trim();
-        return new ServiceStatus(int.Parse(Field("current_state")), Field("state_type") == "1", int.Parse(Field("current_attempt")),
-            Field("plugin_output"), long.Parse(Field("last_check")));
+        var all = new Dictionary<string, ServiceStatus>();
+        foreach (Match block in Regex.Matches(statusDat, @"servicestatus \{(.*?)\n\s*\}", RegexOptions.Singleline))
+        {
+            string Field(string name) => Regex.Match(block.Groups[1].Value, $@"\n\s*{name}=(.*)").Groups[1].Value.Trim();
+            all[Field("service_description")] = new ServiceStatus(int.Parse(Field("current_state")), Field("state_type") == "1",
+                int.Parse(Field("current_attempt")), Field("plugin_output"), long.Parse(Field("last_check")));
+        }
+        return all;
+    }
+
+    /// <summary>
+    /// Waits until the daemon has made its external command pipe: writing to the path before that would
+    /// create a plain file the daemon never reads (seen on a loaded machine, where status.dat came first).
+    /// </summary>
+    public static void WaitForCommandPipe(string path, Process daemon, TimeSpan limit)
+    {
+        var clock = Stopwatch.StartNew();
+        while (!(File.Exists(path) && IsFifo(path)))
+        {
+            if (daemon.HasExited) throw new InvalidOperationException($"the daemon exited with {daemon.ExitCode} before making {path}");
+            if (clock.Elapsed > limit) throw new TimeoutException($"no command pipe {path} within {limit.TotalSeconds} s");
+            Thread.Sleep(100);
+        }
+    }
+
+    private static bool IsFifo(string path)
+    {
+        var stat = Process.Start(new ProcessStartInfo("stat", ["-c", "%F", path]) { RedirectStandardOutput = true })!;
+        var type = stat.StandardOutput.ReadToEnd().Trim();
+        stat.WaitForExit();
+        return type == "fifo";
     }
 
     /// <summary>
