@@ -101,9 +101,7 @@ public sealed class IcingaTests : IDisposable
     [Fact]
     public void The_Icinga_2_sample_is_valid_configuration()
     {
-        var root = AppContext.BaseDirectory;
-        while (!File.Exists(Path.Combine(root, "Makefile"))) root = Path.GetDirectoryName(root)!;
-        var sample = Path.Combine(root, "samples", "icinga2", "metacheck.conf");
+        var sample = Path.Combine(Installed.RepoRoot, "samples", "icinga2", "metacheck.conf");
         var dir = _box.Dir;
         File.WriteAllText(Path.Combine(dir, "check.conf"), $$"""
             const PluginDir = "/usr/lib/nagios/plugins"
