@@ -70,6 +70,16 @@ public sealed class GrammarTests
     public void Getopt_long(string args, string expected) =>
         Render(Dialect.GetoptLong, GetoptOptions(), Split(args)).Should().Be(expected);
 
+    /// <summary>--timeout is also a prefix of --timeout-status, as in the wrappers.</summary>
+    [Theory]
+    [InlineData("--timeout 5", "timeout=5 |  | ")] // an exact name wins over the longer names it is a prefix of
+    [InlineData("-timeout 5", "timeout=5 |  | ")]
+    [InlineData("--timeout-s critical", "timeout-status=critical |  | ")]
+    [InlineData("--time 5", "error: option '--time' is ambiguous (--timeout, --timeout-status)")]
+    public void Getopt_long_prefers_an_exact_name_to_a_prefix(string args, string expected) =>
+        Render(Dialect.GetoptLong, [new Option<double?>("--timeout"), new Option<string?>("--timeout-status"), new HelpFlag()], Split(args))
+            .Should().Be(expected);
+
     [Theory]
     [InlineData("-c3", "error: unknown option '-c3'")]
     [InlineData("--bogus 1", "error: unknown option '--bogus'")]
@@ -104,6 +114,8 @@ public sealed class GrammarTests
     [InlineData("-WE -t2", "W=true E=true t=2 |  | ")]
     [InlineData("-Ep 80", "E=true p=80 |  | ")]
     [InlineData("-EWp3306", "error: option '-p' needs a value")]
+    [InlineData("-EpW 80", "error: option '-p' needs a value")] // only the cluster's last option takes the next argument
+    [InlineData("-pEW", "p=EW |  | ")] // only the cluster's first option takes the rest of it
     [InlineData("-p 1 -p 2", "p=2 |  | ")]
     [InlineData("--expect a --expect b", "expect=a expect=b |  | ")]
     [InlineData("x -p 1 y", "p=1 | x y | ")]
