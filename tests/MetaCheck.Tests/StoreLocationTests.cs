@@ -49,6 +49,19 @@ public sealed class StoreLocationTests : IDisposable
     }
 
     [Fact]
+    public void A_parent_another_user_may_write_through_its_group_is_refused()
+    {
+        // As a directory of the nagios user made 0775: anyone in its group could move the store away.
+        var parent = _box.PathOf("nagios-home");
+        Directory.CreateDirectory(parent);
+        Process.Start("chown", [OtherUser, parent])!.WaitForExit();
+        File.SetUnixFileMode(parent, (UnixFileMode)0x1fd); // 0775
+        var r = _box.Run("delay-checker", ["--state-dir", Path.Combine(parent, "state"), "--", .. Down]);
+        (r.Exit, r.Lines[0]).Should().Be((2, "down"), "the check's own result, without history");
+        r.Lines[1].Should().StartWith("delay-checker: no run history (refusing state directory").And.Contain($"its parent {parent} is writable by others");
+    }
+
+    [Fact]
     public void Every_user_of_a_shared_MACKEREL_PLUGIN_WORKDIR_gets_a_store_of_its_own()
     {
         // As mackerel-agent's unit makes it: mkdir -m 777 (world-writable, not sticky).
