@@ -47,6 +47,14 @@ public sealed class PureRulesTests
     }
 
     [Fact]
+    public void Delay_recover_is_part_of_the_check_key_and_the_default_keeps_the_old_key()
+    {
+        new DelayChecker.Settings(2, null, Recover: 3).KeyOptions.Should().Equal("-c", "2", "--recover", "3");
+        new DelayChecker.Settings(2, null).KeyOptions.Should().Equal("-c", "2");
+        new DelayChecker.Settings(2, 4).KeyOptions.Should().Equal("-c", "2", "--within", "4");
+    }
+
+    [Fact]
     public void Delay_without_recover_closes_on_the_first_success()
     {
         var alerting = CheckState.Empty with { Streak = 5, Alerting = true, HeldStatus = 2 };
