@@ -20,6 +20,7 @@ public sealed class StoreLocationTests : IDisposable
         $"exec runuser -u {user} -- env -u HOME -u METACHECK_STATE_DIR MACKEREL_PLUGIN_WORKDIR={workdir} {string.Join(' ', args.Select(a => $"'{a}'"))}");
 
     [Fact]
+    [Trait("Kind", "InProcess")] // calls the rules directly: `make mutation` runs it
     public void Passwd_gives_the_home_directory_when_HOME_is_unset()
     {
         Posix.HomeDirectory(0).Should().Be("/root");
@@ -42,6 +43,7 @@ public sealed class StoreLocationTests : IDisposable
     }
 
     [Fact]
+    [Trait("Kind", "InProcess")] // calls the rules directly: `make mutation` runs it
     public void A_relative_XDG_STATE_HOME_is_ignored()
     {
         StateDirectory.Resolve(null, n => n switch { "HOME" => "/home/u", "XDG_STATE_HOME" => "rel/state", _ => null }, 1000)
@@ -120,6 +122,7 @@ public sealed class StoreLocationTests : IDisposable
     }
 
     [Fact]
+    [Trait("Kind", "InProcess")] // calls the rules directly: `make mutation` runs it
     public void A_shared_directory_another_user_made_is_passed_over_for_the_users_own_default()
     {
         // Whoever runs first makes $MACKEREL_PLUGIN_WORKDIR/metacheck. If that was another user (not

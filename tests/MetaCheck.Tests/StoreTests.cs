@@ -174,6 +174,7 @@ public sealed class StoreTests : IDisposable
     }
 
     [Fact]
+    [Trait("Kind", "InProcess")] // calls the rules directly: `make mutation` runs it
     public void The_state_directory_follows_the_documented_order()
     {
         string? Env(string name) => name switch

@@ -20,6 +20,14 @@ public sealed class StoreLocationRulesTests : IDisposable
             .Should().Be(new StateLocation("/var/lib/nagios/.local/state/metacheck", "HOME unset: home directory from passwd"));
         StateDirectory.Resolve(null, n => n == "HOME" ? "/home/u" : null, 1000, _ => "/var/lib/nagios").Path
             .Should().Be("/home/u/.local/state/metacheck", "an absolute HOME comes before passwd");
+        StateDirectory.Resolve(null, n => n == "HOME" ? "/home/u" : null, 1000).Source.Should().Be("default (~/.local/state)");
+    }
+
+    [Fact]
+    public void A_relative_home_in_passwd_is_no_home()
+    {
+        var relative = () => StateDirectory.Resolve(null, _ => null, 1000, _ => "var/lib/nagios");
+        relative.Should().Throw<StateUnavailableException>().WithMessage("*uid 1000 has no home directory in passwd*");
     }
 
     /// <summary>
