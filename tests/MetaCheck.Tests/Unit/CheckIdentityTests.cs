@@ -11,6 +11,9 @@ public sealed class CheckIdentityTests
     [InlineData("/usr/lib/nagios/plugins/check_mysql -phunter2", "/usr/lib/nagios/plugins/check_mysql -p***")]
     [InlineData("mysql -uroot -phunter2", "mysql -uroot -p***")]
     [InlineData("mysql -p", "mysql -p")]                          // asks on the terminal: nothing to hide
+    [InlineData("mysql -p db", "mysql -p db")]                    // the client's -p takes no separate value
+    [InlineData("check_mysql -H db -p", "check_mysql -H db -p")]  // nothing follows
+    [InlineData("x --user=password", "x --user=password")]        // the value is not the name
     [InlineData("mysqladmin -phunter2", "mysqladmin -p***")]
     [InlineData("mysqldump -phunter2", "mysqldump -p***")]
     [InlineData("mysqlshow -phunter2", "mysqlshow -p***")]
@@ -66,7 +69,7 @@ public sealed class CheckIdentityTests
         (id.CommandLine, id.OptionsLine).Should().Be(("check_mysql -p '***' 'a;b:c' ''", "-c 3"));
         CheckIdentity.ParseKey("3:abc;").Should().Equal("abc");
         CheckIdentity.ParseKey("").Should().BeEmpty();
-        foreach (var bad in new[] { "3:abcd", "x:a;", "-1:;", "3:ab", "2:abc;" }) CheckIdentity.ParseKey(bad).Should().BeNull(bad);
+        foreach (var bad in new[] { "3:abcd", "x:a;", "-1:;", "3:ab", "3:abc", "2:abc;" }) CheckIdentity.ParseKey(bad).Should().BeNull(bad);
     }
 
     [Fact]

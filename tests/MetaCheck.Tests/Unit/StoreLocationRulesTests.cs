@@ -24,6 +24,14 @@ public sealed class StoreLocationRulesTests : IDisposable
     }
 
     [Fact]
+    public void Each_location_says_which_rule_chose_it()
+    {
+        StateDirectory.Resolve("/x", _ => null, 1000).Should().Be(new StateLocation("/x", "--state-dir"));
+        StateDirectory.Resolve(null, n => n == "HOME" ? "/root" : null, 0).Should().Be(new StateLocation("/var/lib/metacheck", "default for root"));
+        StateDirectory.Resolve(null, n => n == "XDG_STATE_HOME" ? "/xdg" : null, 1000).Should().Be(new StateLocation("/xdg/metacheck", "XDG_STATE_HOME"));
+    }
+
+    [Fact]
     public void A_relative_home_in_passwd_is_no_home()
     {
         var relative = () => StateDirectory.Resolve(null, _ => null, 1000, _ => "var/lib/nagios");

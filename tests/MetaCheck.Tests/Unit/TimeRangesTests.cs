@@ -59,6 +59,7 @@ public sealed class TimeRangesTests
     [InlineData("10:60-11:00", "invalid --ranges '10:60-11:00' at '10:60-11:00': '10:60' is not a time of day")]
     [InlineData("8:00-9:00,1000-1100", "invalid --ranges '8:00-9:00,1000-1100' at '8:00-9:00': expected HH:MM-HH:MM, optionally after days as in Mon-Fri@09:00-18:00")]
     [InlineData("Fry@10:00-12:00", "invalid --ranges 'Fry@10:00-12:00' at 'Fry@10:00-12:00': unknown day 'Fry', use Mon Tue Wed Thu Fri Sat Sun")]
+    [InlineData(" , ", "--ranges is empty; give windows such as 00:00-06:00,06:30-24:00")]
     public void A_bad_range_names_the_piece_and_what_is_wrong(string ranges, string message) =>
         FluentActions.Invoking(() => TimeRanges.Parse(ranges)).Should().Throw<UsageException>().Which.Message.Should().Be(message);
 
