@@ -7,7 +7,7 @@ TEST_PREFIX := $(BUILD)/test-prefix
 DEMO_PREFIX := $(BUILD)/demo-prefix
 SOURCES     := $(shell find src -name '*.cs' -o -name '*.csproj') Directory.Build.props Directory.Packages.props
 
-.PHONY: all setup test-setup release install deb demo test bench clean
+.PHONY: all setup test-setup release install deb demo test bench mutation clean
 
 all: release
 
@@ -56,6 +56,20 @@ bench: $(BINARY)
 	dotnet publish bench/hello/Hello.csproj -c Release -r linux-x64 -f $$tfm -o $(BUILD)/bench-hello -nologo -clp:NoSummary -v:q \
 	  >$(BUILD)/bench-hello.log 2>&1 || { cat $(BUILD)/bench-hello.log; exit 1; }
 	@python3 bench/run.py --bin $(BUILD)/bench-prefix/lib/metacheck/bin --hello $(BUILD)/bench-hello/hello --out docs/benchmarks.md
+
+# Mutation testing of the pure logic (not part of `make test`; docs/testing.md): dotnet-stryker, a local tool
+# pinned in .config/dotnet-tools.json, mutates these files of each project and runs the in-process tests
+# (tests/MetaCheck.Tests/stryker-config.json) against each mutant. `make mutation MUTATION=Core` runs one project.
+MUTATION          ?= Core State Wrappers
+MUTATE_Core       := Grammar.cs
+MUTATE_State      := StateDirectory.cs CheckIdentity.cs
+MUTATE_Wrappers   := DelayChecker.cs IntervalChecker.cs TimeRanges.cs
+
+mutation:
+	@dotnet tool restore >/dev/null
+	@set -e; $(foreach p,$(MUTATION),(cd tests/MetaCheck.Tests && dotnet tool run dotnet-stryker --config-file stryker-config.json \
+	  --project MetaCheck.$(p).csproj $(foreach f,$(MUTATE_$(p)),--mutate '**/$(f)') --output $(abspath $(BUILD))/mutation/$(p));)
+	@echo "reports: $(foreach p,$(MUTATION),$(BUILD)/mutation/$(p)/reports/mutation-report.html)"
 
 clean:
 	rm -rf $(BUILD)

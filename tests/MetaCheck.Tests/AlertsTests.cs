@@ -93,6 +93,14 @@ public sealed class AlertsTests : IDisposable
         r.Lines.Should().ContainSingle().Which.Should().StartWith("UNKNOWN: delay-checker: --recover takes a whole number from 1");
     }
 
+    [Fact]
+    public void Recover_makes_a_check_of_its_own()
+    {
+        // Two services on one command, one with hysteresis: each keeps its own streak.
+        _box.Run("delay-checker", "-c", "2", "--", "sh", "-c", "echo down; exit 2").Stdout.Should().Be("DelayWarn(1/2): down\n");
+        _box.Run("delay-checker", "-c", "2", "--recover", "3", "--", "sh", "-c", "echo down; exit 2").Stdout.Should().Be("DelayWarn(1/2): down\n");
+    }
+
     // ---- periodic-checker --outside keep ----
 
     /// <summary>A window around the current UTC time: inside it under TZ=UTC, outside it under TZ=Asia/Tokyo (UTC+9).</summary>
@@ -126,6 +134,34 @@ public sealed class AlertsTests : IDisposable
         (plain.Exit, plain.Stdout).Should().Match<(int, string)>(r => r.Item1 == 0 && r.Item2.StartsWith($"OK: out of time ranges: {ranges} ["),
             "--outside ok stays the default");
         Timeline("replication").Should().Be("Ch-", "held runs show as h, skipped ones as -");
+    }
+
+    [Fact]
+    public void Outside_keep_holds_the_last_real_result_not_an_interrupted_run()
+    {
+        // One check (one argv): it fails, unless the `slow` file exists, when it sleeps until interrupted.
+        var slow = _box.PathOf("slow");
+        var started = _box.PathOf("started");
+        var ranges = UtcWindow();
+        string[] check = ["--ranges", ranges, "--outside", "keep", "--", "sh", "-c",
+            $"if [ -e {slow} ]; then touch {started}; sleep 30; else echo 'CRITICAL: replication broken'; exit 2; fi"];
+        Periodic("UTC", check).Exit.Should().Be(2);
+
+        File.WriteAllText(slow, "");
+        _box.Env["TZ"] = "UTC";
+        using (var interrupted = _box.Start("periodic-checker", check))
+        {
+            var clock = Stopwatch.StartNew();
+            while (!File.Exists(started) && clock.Elapsed < TimeSpan.FromSeconds(20)) Thread.Sleep(20);
+            File.Exists(started).Should().BeTrue("the slow run started");
+            Process.Start("kill", ["-TERM", interrupted.Id.ToString()])!.WaitForExit();
+            interrupted.WaitForExit(10_000).Should().BeTrue();
+            interrupted.ExitCode.Should().Be(3);
+        }
+
+        var held = Periodic("Asia/Tokyo", check);
+        held.Exit.Should().Be(2, "an interrupted run says nothing about the check");
+        held.Stdout.Should().StartWith("Held(since ").And.EndWith("): CRITICAL: replication broken\n");
     }
 
     [Fact]
@@ -365,6 +401,24 @@ public sealed class AlertsTests : IDisposable
         _box.Run("metacheck", "unmute", "db1").Stdout.Should().StartWith("unmuted: ");
         _box.Run("delay-checker", "--", "check_dummy", "2", "db1 down").Exit.Should().Be(2);
         _box.Run("metacheck", "unmute").Stdout.Should().Be("nothing was muted\n");
+    }
+
+    [Fact]
+    public void Of_a_store_wide_mute_and_a_check_mute_the_later_end_and_its_reason_are_reported()
+    {
+        string[] check = ["-c", "5", "--", "sh", "-c", "echo down; exit 2"];
+        _box.Run("delay-checker", check).Exit.Should().Be(0);
+        _box.Run("metacheck", "mute", "--for", "2h", "--reason", "maintenance").Exit.Should().Be(0);
+        _box.Run("metacheck", "mute", "echo down", "--for", "10m", "--reason", "deploy").Exit.Should().Be(0);
+        var later = DateTime.Now.AddHours(2);
+
+        var muted = _box.Run("delay-checker", check);
+        var line = muted.Lines.Should().ContainSingle(l => l.Contains("muted until ")).Subject;
+        line.Should().Contain("(maintenance)").And.NotContain("deploy");
+        var until = System.Text.RegularExpressions.Regex.Match(line, @"muted until ((\d{4}-\d\d-\d\d )?\d\d:\d\d)").Groups[1].Value;
+        var shown = DateTime.ParseExact(until, until.Length > 5 ? "yyyy-MM-dd HH:mm" : "HH:mm", System.Globalization.CultureInfo.InvariantCulture);
+        if (until.Length == 5) shown = later.Date + shown.TimeOfDay;
+        (later - shown).Should().BeGreaterThanOrEqualTo(TimeSpan.Zero).And.BeLessThan(TimeSpan.FromMinutes(2), $"the store-wide mute ends later: {line}");
     }
 
     [Fact]

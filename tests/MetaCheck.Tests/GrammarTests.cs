@@ -68,8 +68,19 @@ public sealed class GrammarTests
     [InlineData("- -c 4", "c=4 | - | ")]
     [InlineData("-h", "help")]
     [InlineData("--he", "help")]
+    [InlineData("--=3", " |  | unknown option '--=3'")]
     public void Getopt_long(string args, string expected) =>
         Render(Dialect.GetoptLong, GetoptOptions(), Split(args)).Should().Be(expected);
+
+    /// <summary>--timeout is also a prefix of --timeout-status, as in the wrappers.</summary>
+    [Theory]
+    [InlineData("--timeout 5", "timeout=5 |  | ")] // an exact name wins over the longer names it is a prefix of
+    [InlineData("-timeout 5", "timeout=5 |  | ")]
+    [InlineData("--timeout-s critical", "timeout-status=critical |  | ")]
+    [InlineData("--time 5", "error: option '--time' is ambiguous (--timeout, --timeout-status)")]
+    public void Getopt_long_prefers_an_exact_name_to_a_prefix(string args, string expected) =>
+        Render(Dialect.GetoptLong, [new Option<double?>("--timeout"), new Option<string?>("--timeout-status"), new HelpFlag()], Split(args))
+            .Should().Be(expected);
 
     [Theory]
     [InlineData("-c3", "error: unknown option '-c3'")]
@@ -106,6 +117,8 @@ public sealed class GrammarTests
     [InlineData("-WE -t2", "W=true E=true t=2 |  | ")]
     [InlineData("-Ep 80", "E=true p=80 |  | ")]
     [InlineData("-EWp3306", "error: option '-p' needs a value")]
+    [InlineData("-EpW 80", "error: option '-p' needs a value")] // only the cluster's last option takes the next argument
+    [InlineData("-pEW", "p=EW |  | ")] // only the cluster's first option takes the rest of it
     [InlineData("-p 1 -p 2", "p=2 |  | ")]
     [InlineData("--expect a --expect b", "expect=a expect=b |  | ")]
     [InlineData("x -p 1 y", "p=1 | x y | ")]
@@ -117,6 +130,11 @@ public sealed class GrammarTests
     [InlineData("-H -p", "error: option '-H' needs a value, got the option '-p'")]
     [InlineData("-H -1", "error: option '-H' needs a value, got the option '-1'")]
     [InlineData("-t -1", "t=-1 |  | ")]
+    [InlineData("-p -1", "p=-1 |  | ")] // an int takes a negative number too
+    [InlineData("-t -", "t=- |  | ")]
+    [InlineData("--=x", "error: unknown option '--'")]
+    [InlineData("-?", "error: unknown option '-?'")] // go-flags' help is -h and --help only
+    [InlineData("--help -x", "help")]
     [InlineData("-H --", "error: option '-H' needs a value, got the option '--'")]
     [InlineData("--escape=true", "error: option '-E' takes no value, got 'true'")]
     [InlineData("-p", "error: option '-p' needs a value")]
@@ -135,6 +153,13 @@ public sealed class GrammarTests
     [InlineData("-extend=false", "extend=false |  | ")]
     [InlineData("-extend=1 -extend=F", "extend=false |  | ")]
     [InlineData("-extend=T", "extend=true |  | ")]
+    [InlineData("-extend=t -extend=TRUE", "extend=true |  | ")]
+    [InlineData("-extend=0 -extend=True", "extend=true |  | ")]
+    [InlineData("-extend=true", "extend=true |  | ")]
+    [InlineData("-extend=f", "extend=false |  | ")]
+    [InlineData("-extend=1 -extend=FALSE", "extend=false |  | ")]
+    [InlineData("-extend=1 -extend=False", "extend=false |  | ")]
+    [InlineData("-extend=1 -extend=0", "extend=false |  | ")]
     [InlineData("-extend false", "extend=true | false | ")]
     [InlineData("-extend=maybe", "error: option '-extend' takes true or false (1, t, 0, f...), got 'maybe'")]
     [InlineData("https://x/ -prefix foo", " | https://x/ -prefix foo | ")]
@@ -148,6 +173,7 @@ public sealed class GrammarTests
     [InlineData("-prefix", "error: option '-prefix' needs a value")]
     [InlineData("-h", "help")]
     [InlineData("-help", "help")]
+    [InlineData("-h -x", "help")]
     [InlineData("--help", "help")]
     public void Go_flag(string args, string expected) =>
         Render(Dialect.GoFlag, GoFlagOptions(), Split(args)).Should().Be(expected);
@@ -158,8 +184,8 @@ public sealed class GrammarTests
     public void No_arguments_ignores_everything_but_help(string args, string expected) =>
         Render(Dialect.NoArguments, [new HelpFlag()], Split(args)).Should().Be(expected);
 
-    /// <summary>Splits on spaces; 'single quotes' keep a word together.</summary>
-    private static string[] Split(string args)
+    /// <summary>Splits on spaces; 'single quotes' keep a word together (also for the other tables of argument vectors).</summary>
+    internal static string[] Split(string args)
     {
         var words = new List<string>();
         var parts = args.Split('\'');

@@ -212,6 +212,72 @@ public sealed class InnerCommandRunnerTests : IDisposable
         r.Stdout.Should().Be(string.Concat(awkward.Select(a => $"[{a}]\n")));
     }
 
+    // Issue 24: behaviours a deliberate break went through unnoticed.
+
+    [Theory]
+    [InlineData("HUP")]
+    [InlineData("INT")]
+    public void A_signal_to_the_wrapper_reaches_the_inner_command_as_that_signal(string signal)
+    {
+        // A trap for the signal itself: a SIGTERM in its place would end the shell without the line.
+        var started = _box.PathOf("started");
+        using var wrapper = _box.Start("delay-checker",
+            ["--", "sh", "-c", $"trap 'echo got {signal}; exit 1' {signal}; touch {started}; sleep 30 & wait"]);
+        try
+        {
+            Eventually(() => File.Exists(started), TimeSpan.FromSeconds(20)).Should().BeTrue("the inner command started");
+            Process.Start("kill", [$"-{signal}", wrapper.Id.ToString()])!.WaitForExit();
+            wrapper.WaitForExit(10_000).Should().BeTrue();
+            wrapper.StandardOutput.ReadToEnd().Should().StartWith($"got {signal}\n").And.Contain($"interrupted (SIG{signal})");
+        }
+        finally
+        {
+            if (!wrapper.HasExited) wrapper.Kill();
+        }
+    }
+
+    [Fact]
+    public void A_process_that_left_the_group_and_ignores_SIGTERM_does_not_outlive_the_timeout()
+    {
+        // The ignored SIGTERM is inherited through setsid: only the SIGKILL that follows ends it.
+        var marker = Marker();
+        var r = _box.Run("interval-checker", "--timeout", "1", "--", "sh", "-c", $"trap '' TERM; (setsid sleep {marker} >/dev/null 2>&1 &); sleep 30");
+        r.Exit.Should().Be(3);
+        Eventually(() => WithArgument(marker).Count == 0, TimeSpan.FromSeconds(2)).Should().BeTrue("the escapee gets the SIGKILL too");
+    }
+
+    [Fact]
+    public void SIGKILL_comes_within_the_documented_half_second_after_SIGTERM()
+    {
+        // docs/inner-command.md: SIGTERM at T, SIGKILL 0.5 s later, the wrapper back within T + 1 s. The
+        // command notes when SIGTERM came and then beats until it dies, so the gap is measured from
+        // inside (scheduling delays shorten it, never lengthen it), with room for a loaded machine.
+        var term = _box.PathOf("term");
+        var beats = _box.PathOf("beats");
+        var r = _box.Run("delay-checker", "--timeout", "1", "--", "sh", "-c",
+            $"trap 'date +%s%N > {term}' TERM; while :; do date +%s%N >> {beats}; sleep 0.02; done");
+        r.Exit.Should().Be(3, r.ToString());
+        long termAt = long.Parse(File.ReadAllText(term).Trim());
+        long lastBeat = File.ReadAllLines(beats).Where(l => l.Length > 0).Select(long.Parse).Max();
+        TimeSpan.FromTicks((lastBeat - termAt) / 100).Should().BeLessThan(TimeSpan.FromSeconds(1), "SIGKILL follows 0.5 s after SIGTERM");
+    }
+
+    [Fact]
+    public void A_run_killed_by_SIGKILL_is_recorded_with_inner_exit_137()
+    {
+        var r = _box.Run("delay-checker", "-c", "3", "--", "sh", "-c", "kill -KILL $$");
+        r.Stdout.Should().Contain("was killed by SIGKILL");
+        var runs = System.Text.Json.JsonDocument.Parse(_box.Run("metacheck", "history", "--json", "kill -KILL").Stdout).RootElement[0].GetProperty("runs");
+        runs[0].GetProperty("innerExit").GetInt32().Should().Be(137, "128 + the signal, as a shell reports it");
+    }
+
+    [Fact]
+    public void Output_a_grandchild_writes_shortly_after_the_inner_command_exits_is_kept()
+    {
+        var r = _box.Run("delay-checker", "--", "sh", "-c", "(sleep 0.3; echo late) & echo early");
+        (r.Exit, r.Stdout).Should().Be((0, "early\nlate\n"), "the wrapper waits up to 1 s for stdout to close");
+    }
+
     [Fact]
     public void The_inner_command_inherits_no_descriptor_but_0_1_2_and_leads_its_own_process_group()
     {

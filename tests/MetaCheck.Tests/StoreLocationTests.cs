@@ -20,6 +20,7 @@ public sealed class StoreLocationTests : IDisposable
         $"exec runuser -u {user} -- env -u HOME -u METACHECK_STATE_DIR MACKEREL_PLUGIN_WORKDIR={workdir} {string.Join(' ', args.Select(a => $"'{a}'"))}");
 
     [Fact]
+    [Trait("Kind", "InProcess")] // calls the rules directly: `make mutation` runs it
     public void Passwd_gives_the_home_directory_when_HOME_is_unset()
     {
         Posix.HomeDirectory(0).Should().Be("/root");
@@ -45,6 +46,7 @@ public sealed class StoreLocationTests : IDisposable
     }
 
     [Fact]
+    [Trait("Kind", "InProcess")] // calls the rules directly: `make mutation` runs it
     public void A_relative_XDG_STATE_HOME_is_ignored()
     {
         var home = _box.PathOf("u");
@@ -52,6 +54,19 @@ public sealed class StoreLocationTests : IDisposable
         Process.Start("chown", ["1000", home])!.WaitForExit();
         StateDirectory.Resolve(null, n => n switch { "HOME" => home, "XDG_STATE_HOME" => "rel/state", _ => null }, 1000)
             .Path.Should().Be($"{home}/.local/state/metacheck");
+    }
+
+    [Fact]
+    public void A_parent_another_user_may_write_through_its_group_is_refused()
+    {
+        // As a directory of the nagios user made 0775: anyone in its group could move the store away.
+        var parent = _box.PathOf("nagios-home");
+        Directory.CreateDirectory(parent);
+        Process.Start("chown", [OtherUser, parent])!.WaitForExit();
+        File.SetUnixFileMode(parent, (UnixFileMode)0x1fd); // 0775
+        var r = _box.Run("delay-checker", ["--state-dir", Path.Combine(parent, "state"), "--", .. Down]);
+        (r.Exit, r.Lines[0]).Should().Be((2, "down"), "the check's own result, without history");
+        r.Lines[1].Should().StartWith("delay-checker: no run history (refusing state directory").And.Contain($"its parent {parent} is writable by others");
     }
 
     [Fact]

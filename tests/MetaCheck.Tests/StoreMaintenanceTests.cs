@@ -25,6 +25,12 @@ public sealed class StoreMaintenanceTests : IDisposable
         cmd.ExecuteNonQuery();
     }
 
+    /// <summary>Runs of a check "big" whose large outputs fill the WAL past its limit, which triggers the tidying.</summary>
+    private void FillTheWal()
+    {
+        for (int i = 0; i < 20; i++) _box.Run("delay-checker", ["--identifier", "big", "--", "sh", "-c", "head -c 60000 /dev/zero | tr '\\0' x"]);
+    }
+
     [Fact]
     public void Options_that_change_a_wrappers_meaning_make_a_separate_check()
     {
@@ -102,9 +108,51 @@ public sealed class StoreMaintenanceTests : IDisposable
         // Automatic: checks not run for $METACHECK_FORGET_AFTER (default 90 days) go when the WAL is next tidied.
         for (int i = 0; i < 20; i++) _box.Run("delay-checker", ["--identifier", $"variant{i}", "--", "true"]);
         Age("identifier LIKE 'variant%'", TimeSpan.FromDays(91));
-        // Large outputs fill the WAL quickly past its limit, which triggers the tidying.
-        for (int i = 0; i < 20; i++) _box.Run("delay-checker", ["--identifier", "big", "--", "sh", "-c", "head -c 60000 /dev/zero | tr '\\0' x"]);
+        FillTheWal();
         Status().EnumerateArray().Select(c => c.GetProperty("identifier").GetString()).Should().BeEquivalentTo(["big", "new"]);
+    }
+
+    [Fact]
+    public void Forget_drops_the_runs_too_so_a_within_window_starts_over()
+    {
+        string[] check = ["-c", "3", "--within", "5", "--", .. Down];
+        _box.Run("delay-checker", check);
+        _box.Run("delay-checker", check).Stdout.Should().Be("DelayWarn(2/3 in last 5): down\n");
+        _box.Run("metacheck", "forget", "echo down").Exit.Should().Be(0);
+
+        _box.Run("delay-checker", check);
+        _box.Run("delay-checker", check).Stdout.Should().Be("DelayWarn(2/3 in last 5): down\n", "the forgotten runs no longer count");
+        JsonDocument.Parse(_box.Run("metacheck", "history", "--json", "echo down").Stdout).RootElement[0].GetProperty("runs").GetArrayLength()
+            .Should().Be(2);
+    }
+
+    [Fact]
+    public void Reset_drops_a_cached_failure_so_the_next_run_runs_the_check()
+    {
+        var flag = _box.PathOf("fixed");
+        var count = _box.PathOf("count");
+        string[] check = ["--interval", "600", "--cache-failures", "--", "sh", "-c",
+            $"echo run >> {count}; test -e {flag} && echo up || {{ echo down; exit 2; }}"];
+        _box.Run("interval-checker", check).Exit.Should().Be(2);
+        File.WriteAllText(flag, "");
+        _box.Run("interval-checker", check).Exit.Should().Be(2, "the failure is replayed for 600 s");
+        File.ReadAllLines(count).Should().HaveCount(1);
+
+        _box.Run("metacheck", "reset", "test -e").Exit.Should().Be(0);
+        var after = _box.Run("interval-checker", check);
+        (after.Exit, after.Stdout).Should().Be((0, "up\n"), "after a fix and a reset the check runs again");
+        File.ReadAllLines(count).Should().HaveCount(2);
+    }
+
+    [Fact]
+    public void The_automatic_cleanup_forgets_only_checks_idle_longer_than_its_limit()
+    {
+        foreach (var name in new[] { "idle-91d", "idle-89d", "idle-3h" }) _box.Run("delay-checker", ["--identifier", name, "--", "true"]);
+        Age("identifier = 'idle-91d'", TimeSpan.FromDays(91));
+        Age("identifier = 'idle-89d'", TimeSpan.FromDays(89));
+        Age("identifier = 'idle-3h'", TimeSpan.FromHours(3));
+        FillTheWal(); // the default limit: 90 days
+        Status().EnumerateArray().Select(c => c.GetProperty("identifier").GetString()).Should().BeEquivalentTo(["big", "idle-89d", "idle-3h"]);
     }
 
     [Fact]

@@ -172,4 +172,27 @@ public sealed class StoreSecurityTests : IDisposable
         status.Lines.Should().ContainSingle().Which.Should().StartWith($"UNKNOWN: status: state store {_box.DatabasePath} has schema version 99, newer than this metacheck knows")
             .And.Contain("upgrade metacheck");
     }
+
+    [Fact]
+    public void A_store_one_schema_newer_than_this_binary_is_refused()
+    {
+        // Not only a far-future store: the very next schema may have changed what a column means.
+        using (var store = MetaCheck.State.StateStore.Open(_box.StateDir)) { }
+        long next;
+        using (var db = new SqliteConnection($"Data Source={_box.DatabasePath};Pooling=false"))
+        {
+            db.Open();
+            using var read = db.CreateCommand();
+            read.CommandText = "PRAGMA user_version";
+            next = (long)read.ExecuteScalar()! + 1;
+            using var bump = db.CreateCommand();
+            bump.CommandText = $"PRAGMA user_version = {next}";
+            bump.ExecuteNonQuery();
+        }
+        var open = () => MetaCheck.State.StateStore.Open(_box.StateDir);
+        open.Should().Throw<MetaCheck.State.StateUnavailableException>().WithMessage($"*has schema version {next}, newer than this metacheck knows*");
+        var run = _box.Run("delay-checker", "--", "true");
+        run.Exit.Should().Be(0, "the check's own result");
+        run.Stdout.Should().Contain($"no run history (state store {_box.DatabasePath} has schema version {next}, newer than this metacheck knows");
+    }
 }

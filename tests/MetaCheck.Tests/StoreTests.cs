@@ -174,6 +174,7 @@ public sealed class StoreTests : IDisposable
     }
 
     [Fact]
+    [Trait("Kind", "InProcess")] // calls the rules directly: `make mutation` runs it
     public void The_state_directory_follows_the_documented_order()
     {
         // HOME must be the user's own directory (one that is not falls back to the passwd home).

@@ -47,6 +47,55 @@ public sealed class PureRulesTests
     }
 
     [Fact]
+    public void Delay_recover_is_part_of_the_check_key_and_the_default_keeps_the_old_key()
+    {
+        new DelayChecker.Settings(2, null, Recover: 3).KeyOptions.Should().Equal("-c", "2", "--recover", "3");
+        new DelayChecker.Settings(2, null).KeyOptions.Should().Equal("-c", "2");
+        new DelayChecker.Settings(2, 4).KeyOptions.Should().Equal("-c", "2", "--within", "4");
+    }
+
+    [Fact]
+    public void Delay_within_looks_at_the_newest_runs_only()
+    {
+        var state = CheckState.Empty with { Streak = 2, RecentFailures = [true, true, false, false] }; // newest first
+        var verdict = DelayChecker.Decide(state, Outcome(2), new DelayChecker.Settings(3, 3));
+        Encoding.UTF8.GetString(verdict.Report).Should().Be("DelayNG(3/3 in last 3): \n");
+    }
+
+    [Fact]
+    public void Delay_records_what_each_run_was()
+    {
+        var settings = new DelayChecker.Settings(2, null);
+        var warn = DelayChecker.Decide(CheckState.Empty, Outcome(2, "down"), settings);
+        (warn.Exit, warn.Update.Failed, warn.Update.Alerting, warn.Update.HeldStatus, warn.Update.Run.Outcome, warn.Update.Run.Status)
+            .Should().Be((0, (bool?)true, false, (int?)null, RunOutcome.Suppressed, 0));
+        var alert = DelayChecker.Decide(CheckState.Empty with { Streak = 1 }, Outcome(1, "slow"), settings);
+        (alert.Exit, alert.Update.Failed, alert.Update.Alerting, alert.Update.HeldStatus, alert.Update.Run.Outcome, alert.Update.Run.Status)
+            .Should().Be((1, (bool?)true, true, (int?)1, RunOutcome.Ran, 1));
+        var ok = DelayChecker.Decide(CheckState.Empty with { Streak = 2, Alerting = true }, Outcome(0, "up"), settings);
+        (ok.Exit, ok.Update.Failed, ok.Update.Alerting, ok.Update.Streak).Should().Be((0, (bool?)false, false, 0L));
+        var recovering = DelayChecker.Decide(CheckState.Empty with { Alerting = true, HeldStatus = 2 }, Outcome(0, "up"),
+            settings with { Recover = 2 });
+        (recovering.Update.Failed, recovering.Update.Alerting).Should().Be(((bool?)false, true));
+    }
+
+    [Fact]
+    public void Delay_without_recover_lets_the_count_alone_decide_even_after_an_alert()
+    {
+        var state = CheckState.Empty with { Alerting = true };
+        var verdict = DelayChecker.Decide(state, Outcome(2, "down"), new DelayChecker.Settings(3, null));
+        (Encoding.UTF8.GetString(verdict.Report), verdict.Exit, verdict.Update.Alerting).Should().Be(("DelayWarn(1/3): down\n", 0, false));
+    }
+
+    [Theory]
+    [InlineData("a\n\n\n", "a\n\n")]  // up to two trailing newlines go, then one is added
+    [InlineData("a", "a\n")]
+    [InlineData("", "\n")]
+    [InlineData("\n", "\n")]
+    public void Delay_output_ends_in_one_newline_as_in_the_original(string output, string shown) =>
+        Encoding.UTF8.GetString(DelayChecker.WithNewline(Encoding.UTF8.GetBytes(output))).Should().Be(shown);
+
+    [Fact]
     public void Delay_without_recover_closes_on_the_first_success()
     {
         var alerting = CheckState.Empty with { Streak = 5, Alerting = true, HeldStatus = 2 };
@@ -65,6 +114,7 @@ public sealed class PureRulesTests
 
     [Theory]
     [InlineData(0, false, 10_000, 9_999, true)]
+    [InlineData(0, false, 10_000, 0, true)]          // cached this very millisecond
     [InlineData(0, false, 10_000, 10_000, false)]
     [InlineData(2, false, 10_000, 1, false)]
     [InlineData(2, true, 10_000, 1, true)]
