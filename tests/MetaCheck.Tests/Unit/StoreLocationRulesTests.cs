@@ -16,11 +16,14 @@ public sealed class StoreLocationRulesTests : IDisposable
     public void A_relative_HOME_is_ignored_like_a_relative_XDG_STATE_HOME()
     {
         // A relative home would put the store wherever the agent's working directory happens to be.
-        StateDirectory.Resolve(null, n => n == "HOME" ? "rel/home" : null, 1000, uid => uid == 1000 ? "/var/lib/nagios" : null)
-            .Should().Be(new StateLocation("/var/lib/nagios/.local/state/metacheck", "HOME unset: home directory from passwd"));
-        StateDirectory.Resolve(null, n => n == "HOME" ? "/home/u" : null, 1000, _ => "/var/lib/nagios").Path
-            .Should().Be("/home/u/.local/state/metacheck", "an absolute HOME comes before passwd");
-        StateDirectory.Resolve(null, n => n == "HOME" ? "/home/u" : null, 1000).Source.Should().Be("default (~/.local/state)");
+        var home = Path.Combine(_dir, "home");
+        Directory.CreateDirectory(home);
+        Process.Start("chown", ["1000", home])!.WaitForExit(); // the user's own, as passwd homes are
+        StateDirectory.Resolve(null, n => n == "HOME" ? "rel/home" : null, 1000, uid => uid == 1000 ? home : null)
+            .Should().Be(new StateLocation($"{home}/.local/state/metacheck", "HOME unset: home directory from passwd"));
+        StateDirectory.Resolve(null, n => n == "HOME" ? home : null, 1000, _ => "/var/lib/nagios").Path
+            .Should().Be($"{home}/.local/state/metacheck", "an absolute HOME of the user's own comes before passwd");
+        StateDirectory.Resolve(null, n => n == "HOME" ? home : null, 1000).Source.Should().Be("default (~/.local/state)");
     }
 
     [Fact]
