@@ -88,7 +88,7 @@ public static class Program
         }
         catch (Exception e)
         {
-            Console.Out.WriteLine($"UNKNOWN: {command.Name}: internal error: {e.GetType().Name}: {e.Message}");
+            Console.Out.WriteLine(Terminal.Printable($"UNKNOWN: {command.Name}: internal error: {e.GetType().Name}: {e.Message}"));
             return (int)Status.Unknown;
         }
     }

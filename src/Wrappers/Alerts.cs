@@ -35,7 +35,7 @@ public sealed partial class WrapperRun
     private static Decision Muted(Decision decision, Mute? mute, Instant now)
     {
         if (mute is null) return decision;
-        var reason = mute.Reason.Length > 0 ? $" ({mute.Reason})" : "";
+        var reason = mute.Reason.Length > 0 ? $" ({Core.Terminal.Printable(mute.Reason)})" : "";
         byte[] report = [.. Line($"OK: muted until {LocalTimes.Text(mute.UntilMs, LocalTimes.ProcessZone, now)}{reason}"), .. decision.Report];
         var run = decision.Update.Run;
         run = run with { Status = 0, Output = report, Outcome = decision.Exit != 0 ? RunOutcome.Muted : run.Outcome };

@@ -2,6 +2,7 @@ using System.CommandLine;
 using MetaCheck.Core;
 using MetaCheck.State;
 using NodaTime;
+using static MetaCheck.Core.Terminal;
 
 namespace MetaCheck.Wrappers;
 
@@ -38,8 +39,8 @@ public static class MuteCommands
                 var keys = named is null ? [State.Mute.AllChecks] : named.Select(c => store.CheckKey(c.RowId) ?? "").Where(k => k.Length > 0).ToList();
                 store.SetMutes(keys, until, why, now.ToUnixTimeMilliseconds());
                 var head = $"muted until {LocalTimes.Text(until, LocalTimes.ProcessZone, now)}{(why.Length > 0 ? $" ({why})" : "")}";
-                if (named is null) Console.WriteLine($"{head}: every check in {dir}");
-                else foreach (var c in named) Console.WriteLine($"{head}: {Describe(c)}");
+                if (named is null) Console.WriteLine(Printable($"{head}: every check in {dir}"));
+                else foreach (var c in named) Console.WriteLine(Printable($"{head}: {Describe(c)}"));
                 return 0;
             });
         });
@@ -64,12 +65,12 @@ public static class MuteCommands
                 var lifted = store.ActiveMutes(nowMs);
                 store.RemoveMutes(null, nowMs);
                 if (lifted.Count == 0) Console.WriteLine("nothing was muted");
-                foreach (var m in lifted) Console.WriteLine($"unmuted: {What(m, all)}");
+                foreach (var m in lifted) Console.WriteLine(Printable($"unmuted: {What(m, all)}"));
                 return 0;
             }
             var keys = named.ToDictionary(c => c, c => store.CheckKey(c.RowId) ?? "");
             var removed = store.RemoveMutes(keys.Values, nowMs).Select(m => m.CheckKey).ToHashSet();
-            foreach (var c in named) Console.WriteLine(removed.Contains(keys[c]) ? $"unmuted: {Describe(c)}" : $"was not muted by name: {Describe(c)}");
+            foreach (var c in named) Console.WriteLine(Printable(removed.Contains(keys[c]) ? $"unmuted: {Describe(c)}" : $"was not muted by name: {Describe(c)}"));
             foreach (var m in store.ActiveMutes(nowMs).Where(m => m.CoversAll))
                 Console.WriteLine($"every check stays muted until {LocalTimes.Text(m.UntilMs, LocalTimes.ProcessZone, now)}; 'metacheck unmute' without a check lifts that");
             return 0;
@@ -82,7 +83,7 @@ public static class MuteCommands
         if (mutes.Count == 0) return;
         var now = Instant.FromUnixTimeMilliseconds(nowMs);
         foreach (var m in mutes)
-            Console.WriteLine($"muted until {LocalTimes.Text(m.UntilMs, LocalTimes.ProcessZone, now)}{(m.Reason.Length > 0 ? $" ({m.Reason})" : "")}: {What(m, checks)}");
+            Console.WriteLine(Printable($"muted until {LocalTimes.Text(m.UntilMs, LocalTimes.ProcessZone, now)}{(m.Reason.Length > 0 ? $" ({m.Reason})" : "")}: {What(m, checks)}"));
         Console.WriteLine();
     }
 
