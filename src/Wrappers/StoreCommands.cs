@@ -179,7 +179,7 @@ public static class StoreCommands
             (dir, _) = StateDirectory.Resolve(explicitDir, Environment.GetEnvironmentVariable, Posix.EffectiveUserId);
             return StateStore.OpenReadOnly(dir);
         }
-        catch (StateUnavailableException e)
+        catch (Exception e) when (StateStore.IsUnusable(e)) // a path too long to stat, too: one line, not an internal error
         {
             throw new UsageException(e.Message);
         }
