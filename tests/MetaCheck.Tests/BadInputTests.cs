@@ -1,11 +1,13 @@
+using System.Net.Sockets;
+using System.Text;
 using System.Text.RegularExpressions;
 using MetaCheck.Tests.Support;
 
 namespace MetaCheck.Tests;
 
 /// <summary>
-/// Bad input (issue 20, item 7): one clear line and UNKNOWN, never an internal error, an
-/// exception's name or a framework resource key.
+/// Bad input and slow peers (issue 20, item 7): one clear line and UNKNOWN, never an internal error, an
+/// exception's name or a framework resource key; a --timeout that bounds the whole request.
 /// </summary>
 public sealed partial class BadInputTests : IDisposable
 {
@@ -96,5 +98,36 @@ public sealed partial class BadInputTests : IDisposable
         var r = _box.Run("check-virtmem", "-c", "-1");
         r.Exit.Should().Be(2, r.ToString());
         r.Stdout.Should().StartWith(" CRITICAL: [CRIT] VirtMem Usage:");
+    }
+
+    /// <summary>Answers 200 with a body of 100 bytes, one a second.</summary>
+    private sealed class TricklingServer : LoopbackServer
+    {
+        protected override async Task Serve(NetworkStream stream)
+        {
+            if (await ReadHead(stream) is null) return;
+            await stream.WriteAsync(Encoding.ASCII.GetBytes("HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n"), Stopping);
+            for (int i = 0; i < 100; i++)
+            {
+                await stream.WriteAsync(" "u8.ToArray(), Stopping);
+                await Task.Delay(1000, Stopping);
+            }
+        }
+    }
+
+    [Theory]
+    [InlineData("mackerel-plugin-gaurun-usage", "--port", "{port}")]
+    [InlineData("check-hydra-pos", "--file", "/var/log/x", "--port", "{port}")]
+    [InlineData("mackerel-plugin-errorbudget-calculator", "-s", "web", "-r", "app", "-m", "x", "--base-url", "http://127.0.0.1:{port}/")]
+    [InlineData("mackerel-low-usage-police", "-s", "web", "-r", "app", "--base-url", "http://127.0.0.1:{port}/")]
+    public void The_timeout_bounds_the_whole_request_body_included(string command, params string[] args)
+    {
+        using var server = new TricklingServer();
+        _box.Env["MACKEREL_APIKEY"] = "test-key";
+        var r = _box.Run(command, [.. args.Select(a => a.Replace("{port}", server.Port.ToString())), "--timeout", "1"]);
+        r.Exit.Should().NotBe(0, r.ToString());
+        r.Stdout.Should().Contain("timeout");
+        // The bound the docs give: --timeout, plus at most a second for starting and reporting.
+        r.Elapsed.Should().BeLessThan(TimeSpan.FromSeconds(2), r.ToString());
     }
 }
