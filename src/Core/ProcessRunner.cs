@@ -239,7 +239,7 @@ public sealed unsafe class ProcessRunner : ICommandRunner
                         EndGroup(LibC.SigKill);
                         killed = true;
                     }
-                    else if (Reaped && !GroupAlive() && !_escapees!.AnyAlive() && cgroup?.Populated != true)
+                    else if (Reaped && !GroupAlive() && _escapees?.AnyAlive() != true && cgroup?.Populated != true)
                     {
                         killed = true; // everything ended on the first signal
                     }
@@ -326,7 +326,13 @@ public sealed unsafe class ProcessRunner : ICommandRunner
             // The group first: one call, however many processes. The /proc pass after it still finds
             // every escapee, as a child of a living member or, once that member died, of this subreaper.
             LibC.Kill(-pid, signal);
-            cgroup?.Signal(signal);
+            if (cgroup is not null)
+            {
+                // Born in the cgroup, the command's processes cannot leave it (only root or the subtree's
+                // owner can move them): no sweep of /proc, whose cost grows with every process on the host.
+                cgroup.Signal(signal);
+                return;
+            }
             _escapees = EscapeeList.Find(pid, _escapees);
             _escapees.Signal(signal);
         }
