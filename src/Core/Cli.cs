@@ -80,7 +80,7 @@ public static class Cli
 
     public static int UsageError(string command, string message)
     {
-        Console.Out.WriteLine($"UNKNOWN: {command}: {message} (see {command} --help)");
+        Console.Out.WriteLine(Terminal.Printable($"UNKNOWN: {command}: {message} (see {command} --help)"));
         Console.Out.Flush();
         return (int)Status.Unknown;
     }
@@ -112,7 +112,7 @@ public static class Cli
         if (ignored.Count > 0)
         {
             // The original ignored these too; say so once, so that a typo does not pass unnoticed.
-            Console.Error.WriteLine($"{definition.Name}: ignored {string.Join(", ", ignored)}");
+            Console.Error.WriteLine(Terminal.Printable($"{definition.Name}: ignored {string.Join(", ", ignored)}"));
             Console.Error.Flush();
         }
         foreach (var option in definition.Options)

@@ -85,17 +85,26 @@ public sealed unsafe class ProcessRunner : ICommandRunner
         var stdout = new Pipe(settings.MaxOutputBytes);
         var stderr = settings.CaptureStderr ? new Pipe(settings.MaxOutputBytes) : null;
         int pid;
+        // A wrapper's command gets a cgroup of its own where the kernel allows (InnerCgroup says why).
+        var cgroup = settings.ForwardTerminationSignals ? InnerCgroup.TryCreate() : null;
         try
         {
-            pid = Spawn(command, settings, stdout, stderr);
+            pid = cgroup is null ? Spawn(command, settings, stdout, stderr) : cgroup.Start(() => Spawn(command, settings, stdout, stderr));
         }
         catch
         {
             stdout.CloseBoth();
             stderr?.CloseBoth();
+            cgroup?.Dispose();
             throw;
         }
-        using var child = new Child(pid, settings.ForwardTerminationSignals);
+        if (cgroup is { Holds: false })
+        {
+            cgroup.Dispose();
+            cgroup = null;
+        }
+        using var cleanup = cgroup;
+        using var child = new Child(pid, settings.ForwardTerminationSignals, cgroup);
         try
         {
             child.Supervise(settings.Timeout, stdout, stderr);
@@ -176,7 +185,7 @@ public sealed unsafe class ProcessRunner : ICommandRunner
     /// The spawned child, from start to reaping: waits for its end, its pipes' EOF, the timeout or a
     /// signal to this process, whichever comes first, and ends the group when it must.
     /// </summary>
-    private sealed class Child(int pid, bool forwardSignals) : IDisposable
+    private sealed class Child(int pid, bool forwardSignals, InnerCgroup? cgroup) : IDisposable
     {
         private readonly int _pidFd = OpenPidFd(pid);
         private readonly Stopwatch _clock = Stopwatch.StartNew();
@@ -230,7 +239,7 @@ public sealed unsafe class ProcessRunner : ICommandRunner
                         EndGroup(LibC.SigKill);
                         killed = true;
                     }
-                    else if (Reaped && !GroupAlive() && !_escapees!.AnyAlive())
+                    else if (Reaped && !GroupAlive() && _escapees?.AnyAlive() != true && cgroup?.Populated != true)
                     {
                         killed = true; // everything ended on the first signal
                     }
@@ -308,12 +317,22 @@ public sealed unsafe class ProcessRunner : ICommandRunner
 
         private bool GroupAlive() => LibC.Kill(-pid, 0) == 0 || LibC.Errno != LibC.ESrch;
 
-        /// <summary>Signals the group, and the processes its members started in groups or sessions of their own.</summary>
+        /// <summary>
+        /// Signals the group, the command's cgroup (where it has one: the moving targets a sweep can miss),
+        /// and the processes its members started in groups or sessions of their own.
+        /// </summary>
         private void EndGroup(int signal)
         {
             // The group first: one call, however many processes. The /proc pass after it still finds
             // every escapee, as a child of a living member or, once that member died, of this subreaper.
             LibC.Kill(-pid, signal);
+            if (cgroup is not null)
+            {
+                // Born in the cgroup, the command's processes cannot leave it (only root or the subtree's
+                // owner can move them): no sweep of /proc, whose cost grows with every process on the host.
+                cgroup.Signal(signal);
+                return;
+            }
             _escapees = EscapeeList.Find(pid, _escapees);
             _escapees.Signal(signal);
         }

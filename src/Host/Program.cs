@@ -40,7 +40,13 @@ public static class Program
         var invokedAs = Path.GetFileName(Environment.GetCommandLineArgs()[0]);
         if (Find(invokedAs) is { Linked: true } direct) return Run(direct, args);
 
-        if (args.Length == 0) { PrintHelp(); return (int)Status.Unknown; }
+        if (args.Length == 0)
+        {
+            // Run with nothing to do (a check configured without its command): UNKNOWN with one line, as
+            // any usage error, and the usage on stderr, where a person looks; --help prints the whole help.
+            Console.Error.WriteLine(Usage);
+            return Cli.UsageError(Self, "no command given");
+        }
         switch (args[0])
         {
             case "--version" or "-V" or "version":
@@ -89,21 +95,25 @@ public static class Program
         }
         catch (Exception e)
         {
-            Console.Out.WriteLine($"UNKNOWN: {command.Name}: internal error: {e.GetType().Name}: {e.Message}");
+            Console.Out.WriteLine(Terminal.Printable($"UNKNOWN: {command.Name}: internal error: {e.GetType().Name}: {e.Message}"));
             return (int)Status.Unknown;
         }
     }
+
+    private const string Usage = $"""
+        Usage: <command> [options] [-- inner command]      (via the links 'make install' creates)
+               {Self} <command> [options] [-- inner command]
+               {Self} status | history | reset | forget | prune | mute | unmute | doctor
+                                                    (subcommands only, not linked)
+               {Self} --version | --list | --help
+        """;
 
     private static void PrintHelp()
     {
         Console.WriteLine($"""
             {Self} {Version} - meta-checkers and check plugins for Mackerel, Nagios/Icinga and Sensu
 
-            Usage: <command> [options] [-- inner command]      (via the links 'make install' creates)
-                   {Self} <command> [options] [-- inner command]
-                   {Self} status | history | reset | forget | prune | mute | unmute | doctor
-                                                        (subcommands only, not linked)
-                   {Self} --version | --list | --help
+            {Usage}
 
             Installed layout: {Self} and the wrappers in PREFIX/bin (/usr/bin from the package); a link
             for every command, plugins included, in PREFIX/lib/metacheck/bin, so a plugin never takes

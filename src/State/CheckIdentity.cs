@@ -18,7 +18,8 @@ public sealed class CheckIdentity
         Wrapper = wrapper;
         Identifier = identifier;
         Options = options ?? [];
-        Command = Secrets.Redact(command);
+        Redaction = Secrets.Find(command, readSecretFiles: true);
+        Command = Redaction.Argv;
         Key = Encode([wrapper, identifier, Options.Count.ToString(), .. Options, .. Command]);
         Id = ShortId(Key);
         CommandLine = ShellQuote.Join(Command);
@@ -28,6 +29,8 @@ public sealed class CheckIdentity
     public string Wrapper { get; }
     public string Identifier { get; }
     public IReadOnlyList<string> Options { get; }
+    /// <summary>The secrets of the inner argv: the store scrubs them out of the output it keeps.</summary>
+    public Redaction Redaction { get; }
     /// <summary>The inner argv with secret values replaced by ***.</summary>
     public IReadOnlyList<string> Command { get; }
     public string Key { get; }
@@ -76,64 +79,6 @@ public sealed class CheckIdentity
             i = end + 1;
         }
         return parts;
-    }
-}
-
-/// <summary>
-/// Values of options known to carry secrets are replaced by *** (in the key, the stored argv and every
-/// display): `--password x`, `--password=x`, `-apikey x` (any option whose name says password, passwd,
-/// secret, token, apikey/api-key or credential), and -p of the MySQL clients (`mysql -pX`, `check_mysql -p X`).
-/// </summary>
-public static class Secrets
-{
-    public const string Mask = "***";
-
-    private static readonly string[] SecretWords = ["password", "passwd", "secret", "token", "apikey", "api-key", "api_key", "credential"];
-
-    // Programs where -p is a password: the MySQL/MariaDB clients (attached value) and the monitoring-plugins checks (either form).
-    private static readonly string[] MysqlClients = ["mysql", "mysqladmin", "mysqldump", "mysqlshow", "mysqlcheck", "mariadb", "mariadb-admin", "mariadb-dump", "mariadb-check"];
-    private static readonly string[] MysqlPlugins = ["check_mysql", "check_mysql_query"];
-
-    public static IReadOnlyList<string> Redact(IReadOnlyList<string> argv)
-    {
-        var result = new List<string>(argv.Count);
-        string program = "";
-        for (int i = 0; i < argv.Count; i++)
-        {
-            var arg = argv[i];
-            // The program, and a nested one (wrapper -- check ...), decide what -p means.
-            if (i == 0 || argv[i - 1] == "--") program = Path.GetFileName(arg);
-            if (!arg.StartsWith('-') || arg == "-" || arg == "--")
-            {
-                result.Add(arg);
-                continue;
-            }
-            var body = arg.TrimStart('-');
-            int eq = body.IndexOf('=');
-            var name = (eq < 0 ? body : body[..eq]).ToLowerInvariant();
-            bool mysqlClient = MysqlClients.Contains(program), mysqlPlugin = MysqlPlugins.Contains(program);
-            // -pSECRET first: "-psecret" is not an option named "psecret".
-            if ((mysqlClient || mysqlPlugin) && arg.StartsWith("-p", StringComparison.Ordinal) && !arg.StartsWith("--", StringComparison.Ordinal))
-            {
-                if (arg.Length > 2) result.Add("-p" + Mask);
-                else
-                {
-                    result.Add(arg);
-                    if (mysqlPlugin && i + 1 < argv.Count) { result.Add(Mask); i++; }
-                }
-            }
-            else if (name.Length > 1 && (SecretWords.Any(name.Contains) || name == "pass"))
-            {
-                if (eq >= 0) result.Add(arg[..(arg.Length - body.Length + eq + 1)] + Mask);
-                else
-                {
-                    result.Add(arg);
-                    if (i + 1 < argv.Count) { result.Add(Mask); i++; }
-                }
-            }
-            else result.Add(arg);
-        }
-        return result;
     }
 }
 

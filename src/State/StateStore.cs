@@ -193,6 +193,7 @@ public sealed partial class StateStore : IDisposable
         CreateTables,          // 1
         DescribeAndRedact,     // 2: argv as a list, the options in the key, secrets out of older rows
         HoldAndMute,           // 3: delay-checker --recover and metacheck mute
+        RedactAgain,           // 4: secrets the rules of steps 1-3 missed (RedactAgain.cs)
     ];
 
     private static readonly string[] OurTables = ["checks", "runs", "plugin_values", "mutes"];
@@ -459,14 +460,14 @@ public sealed partial class StateStore : IDisposable
             ("$streak", update.Streak), ("$alerting", update.Alerting), ("$threshold", update.Threshold), ("$window", update.Window),
             ("$started", run.StartedAtMs), ("$status", run.Status), ("$outcome", (int)run.Outcome),
             ("$held_status", update.HeldStatus), ("$ok_streak", update.OkStreak),
-            ("$cached_at", cache?.AtMs), ("$cached_status", cache?.Status), ("$cached_output", cache?.Output));
+            ("$cached_at", cache?.AtMs), ("$cached_status", cache?.Status), ("$cached_output", cache is null ? null : id.Redaction.Scrub(cache.Output)));
 
         _connection.Execute("""
             INSERT INTO runs (check_id, started_at, duration_ms, inner_exit, status, outcome, failed, output)
             VALUES ($check, $started, $duration, $exit, $status, $outcome, $failed, $output)
             """,
             ("$check", checkId), ("$started", run.StartedAtMs), ("$duration", run.DurationMs), ("$exit", run.InnerExit),
-            ("$status", run.Status), ("$outcome", (int)run.Outcome), ("$failed", update.Failed), ("$output", run.Output));
+            ("$status", run.Status), ("$outcome", (int)run.Outcome), ("$failed", update.Failed), ("$output", id.Redaction.Scrub(run.Output)));
 
         // Retention: the index on (check_id, id) makes this a short range delete, so the cost of a
         // run stays flat however long the history grows.

@@ -52,7 +52,7 @@ public sealed partial class WrapperRun
         // A failure while the server shows one: the open alert keeps its status. Otherwise OK: what the
         // check said if it succeeded, the mute's word if it failed.
         int status = decision.Exit != 0 && shownStatus != 0 ? shownStatus : 0;
-        var reason = mute.Reason.Length > 0 ? $" ({mute.Reason})" : "";
+        var reason = mute.Reason.Length > 0 ? $" ({Core.Terminal.Printable(mute.Reason)})" : "";
         var held = status != 0 ? "; the open alert is held" : "";
         // A failure shown under a status that is not its own keeps its text but not its performance data.
         var shown = decision.Exit != 0 ? Perfdata.Strip(decision.Report) : decision.Report;

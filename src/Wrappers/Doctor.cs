@@ -33,7 +33,7 @@ public static class Doctor
             AgentStores(findings);
             Environment(findings);
             foreach (var (verdict, text) in findings)
-                Console.WriteLine($"{verdict switch { Verdict.Ok => "ok  ", Verdict.Info => "info", Verdict.Warn => "WARN", _ => "FIX " }}  {text}");
+                Console.WriteLine($"{verdict switch { Verdict.Ok => "ok  ", Verdict.Info => "info", Verdict.Warn => "WARN", _ => "FIX " }}  {Terminal.Printable(text)}");
             return findings.Any(f => f.Item1 == Verdict.Fix) ? 2 : findings.Any(f => f.Item1 == Verdict.Warn) ? 1 : 0;
         });
     }

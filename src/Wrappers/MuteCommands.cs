@@ -2,6 +2,7 @@ using System.CommandLine;
 using MetaCheck.Core;
 using MetaCheck.State;
 using NodaTime;
+using static MetaCheck.Core.Terminal;
 
 namespace MetaCheck.Wrappers;
 
@@ -46,7 +47,7 @@ public static class MuteCommands
                     foreach (var text in texts) HostMutes.Add(hostFile, new State.Mute(State.Mute.AllChecks, untilMs, why, fromMs, HostMatch: text), now.ToUnixTimeMilliseconds());
                     return 0;
                 });
-                foreach (var text in texts) Console.WriteLine($"{head}: {HostWhat(text)}");
+                foreach (var text in texts) Console.WriteLine(Printable($"{head}: {HostWhat(text)}"));
                 return 0;
             }
             return WithStore(parsed.GetValue(stateDir), (store, dir) =>
@@ -54,8 +55,8 @@ public static class MuteCommands
                 var found = Named(store, dir, named);
                 var keys = found is null ? [State.Mute.AllChecks] : found.Select(c => store.CheckKey(c.RowId) ?? "").Where(k => k.Length > 0).ToList();
                 store.SetMutes(keys, fromMs, untilMs, why, now.ToUnixTimeMilliseconds());
-                if (found is null) Console.WriteLine($"{head}: every check in {dir}");
-                else foreach (var c in found) Console.WriteLine($"{head}: {Describe(c)}");
+                if (found is null) Console.WriteLine(Printable($"{head}: every check in {dir}"));
+                else foreach (var c in found) Console.WriteLine(Printable($"{head}: {Describe(c)}"));
                 return 0;
             });
         });
@@ -81,7 +82,7 @@ public static class MuteCommands
                     ? HostMutes.Remove(hostFile, null, nowMs)
                     : [.. named.SelectMany(text => HostMutes.Remove(hostFile, text, nowMs))]);
                 if (lifted.Count == 0) Console.WriteLine("nothing was muted host-wide" + (named.Length > 0 ? " by these names" : ""));
-                foreach (var m in lifted) Console.WriteLine($"unmuted: {HostWhat(m.HostMatch!)}");
+                foreach (var m in lifted) Console.WriteLine(Printable($"unmuted: {HostWhat(m.HostMatch!)}"));
                 return 0;
             }
             return WithStore(parsed.GetValue(stateDir), (store, dir) =>
@@ -93,12 +94,12 @@ public static class MuteCommands
                     var lifted = store.ActiveMutes(nowMs);
                     store.RemoveMutes(null, nowMs);
                     if (lifted.Count == 0) Console.WriteLine("nothing was muted");
-                    foreach (var m in lifted) Console.WriteLine($"unmuted: {What(m, all)}");
+                    foreach (var m in lifted) Console.WriteLine(Printable($"unmuted: {What(m, all)}"));
                     return 0;
                 }
                 var keys = found.ToDictionary(c => c, c => store.CheckKey(c.RowId) ?? "");
                 var removed = store.RemoveMutes(keys.Values, nowMs).Select(m => m.CheckKey).ToHashSet();
-                foreach (var c in found) Console.WriteLine(removed.Contains(keys[c]) ? $"unmuted: {Describe(c)}" : $"was not muted by name: {Describe(c)}");
+                foreach (var c in found) Console.WriteLine(Printable(removed.Contains(keys[c]) ? $"unmuted: {Describe(c)}" : $"was not muted by name: {Describe(c)}"));
                 foreach (var m in store.ActiveMutes(nowMs).Where(m => m.CoversAll))
                     Console.WriteLine($"every check stays muted until {LocalTimes.Text(m.UntilMs, LocalTimes.ProcessZone, now)}; 'metacheck unmute' without a check lifts that");
                 return 0;
@@ -160,8 +161,8 @@ public static class MuteCommands
         if (mutes.Count == 0) return;
         var now = Instant.FromUnixTimeMilliseconds(nowMs);
         foreach (var m in mutes)
-            Console.WriteLine($"muted {When(m.FromMs, m.UntilMs, LocalTimes.ProcessZone, now)}{(m.Reason.Length > 0 ? $" ({m.Reason})" : "")}: " +
-                (m.IsHostWide ? HostWhat(m.HostMatch!) : What(m, checks)));
+            Console.WriteLine(Printable($"muted {When(m.FromMs, m.UntilMs, LocalTimes.ProcessZone, now)}{(m.Reason.Length > 0 ? $" ({m.Reason})" : "")}: " +
+                (m.IsHostWide ? HostWhat(m.HostMatch!) : What(m, checks))));
         Console.WriteLine();
     }
 

@@ -2,6 +2,7 @@ using System.Text;
 using System.Text.Json;
 using MetaCheck.Core;
 using MetaCheck.State;
+using static MetaCheck.Core.Terminal;
 
 namespace MetaCheck.Wrappers;
 
@@ -209,7 +210,7 @@ public static class StoreCommands
             (dir, _) = StateDirectory.Resolve(explicitDir, Environment.GetEnvironmentVariable, Posix.EffectiveUserId);
             return StateStore.OpenReadOnly(dir);
         }
-        catch (Exception e) when (StateStore.IsUnusable(e))
+        catch (Exception e) when (StateStore.IsUnusable(e)) // a path too long to stat, too: one line, not an internal error
         {
             throw new UsageException(e.Message);
         }
@@ -312,25 +313,6 @@ public static class StoreCommands
         int nl = text.IndexOf('\n');
         return nl < 0 ? text : text[..nl] + " …";
     }
-
-    /// <summary>
-    /// Check output is whatever a checked service sent (check-tcp echoes the peer's bytes): control
-    /// characters are shown escaped, so no escape sequence from it reaches the terminal. --json stays exact.
-    /// </summary>
-    public static string Printable(string text)
-    {
-        if (!text.Any(NeedsEscape)) return text;
-        var sb = new StringBuilder(text.Length + 16);
-        foreach (var c in text)
-        {
-            if (!NeedsEscape(c)) sb.Append(c);
-            else if (c < 0x100) sb.Append("\\x").Append(((int)c).ToString("x2"));
-            else sb.Append("\\u").Append(((int)c).ToString("x4"));
-        }
-        return sb.ToString();
-    }
-
-    private static bool NeedsEscape(char c) => char.IsControl(c) || char.GetUnicodeCategory(c) == System.Globalization.UnicodeCategory.Format;
 
     private static bool UseColor => !Console.IsOutputRedirected && Environment.GetEnvironmentVariable("NO_COLOR") is null;
 

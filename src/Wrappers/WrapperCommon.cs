@@ -169,7 +169,7 @@ public sealed partial class WrapperRun : IDisposable
             return new InnerOutcome(RunOutcome.LaunchFailed, 3, Line($"UNKNOWN: {e.Message}"), null, startedAt, 0);
         }
 
-        var display = ShellQuote.Join(argv);
+        var display = ShellQuote.Join(Secrets.Redact(argv));
         if (result.Truncated)
             _env.Stderr.WriteLine($"metacheck: {_wrapper}: output of {display} cut at {RunSettings.DefaultMaxOutput} bytes");
         if (result.Interrupted)

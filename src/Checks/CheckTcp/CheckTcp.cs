@@ -306,7 +306,8 @@ public static class CheckTcp
             (status, message) = (Status.Unknown, $"internal error: {e.GetType().Name}");
         }
         if (s.StatusAs.TryGetValue(status, out var mapped)) status = mapped;
-        return CheckResult.Checkers(status, message, s.Name);
+        // The message quotes the peer's bytes: one line (its line end dropped), no escape sequence reaches whoever reads it.
+        return CheckResult.Checkers(status, Terminal.Printable(message.TrimEnd('\r', '\n')), s.Name);
     }
 
     private static (Status, string) Probe(TcpSettings s)

@@ -3,6 +3,7 @@ using System.Net;
 using System.Net.Sockets;
 using System.Text;
 using MetaCheck.Checks.Framework;
+using MetaCheck.Core;
 
 namespace MetaCheck.Checks.CheckTcp;
 
@@ -38,6 +39,9 @@ internal static class TcpProbe
         bool named = false;
         if (bare.Length == 0) addresses = [IPAddress.Loopback, IPAddress.IPv6Loopback];
         else if (InetAddress.TryParse(bare, out var literal)) addresses = [literal];
+        else if (!HostName.IsValid(bare))
+            throw new UsageException($"-H: '{Opt.Shorten(bare)}' is neither an IP address nor a host name " +
+                "(a name has at most 253 characters; an address is written in full, as 0.0.0.0)");
         else
         {
             named = true;
@@ -83,6 +87,9 @@ internal static class TcpProbe
         throw first!;
     }
 
+    /// <summary>sun_path holds 108 bytes, the terminating NUL included.</summary>
+    private const int MaxUnixPathBytes = 107;
+
     private static Stream ConnectUnix(string path, TcpSettings s, StepLimit limit)
     {
         var display = $"unix socket {path}";
@@ -102,10 +109,13 @@ internal static class TcpProbe
             socket.Dispose();
             throw new ProbeException($"connect to {display}: timed out after {Secs(s.Timeout)} seconds");
         }
-        catch (ArgumentException e)
+        catch (ArgumentException)
         {
+            // Thrown for a path the kernel's sockaddr_un cannot hold: a bad value, not a failed connection.
             socket.Dispose();
-            throw new ProbeException($"connect to {display}: {e.Message.Split('\n')[0]}");
+            throw new UsageException(Encoding.UTF8.GetByteCount(path) > MaxUnixPathBytes
+                ? $"-U: '{Opt.Shorten(path)}' is longer than the {MaxUnixPathBytes} bytes a Unix socket path may have"
+                : $"-U: '{Opt.Shorten(path)}' is not a usable Unix socket path");
         }
         var stream = new NetworkStream(socket, ownsSocket: true);
         return s.Ssl ? TcpTls.Handshake(stream, s.Hostname.Length == 0 ? "localhost" : s.Hostname, s.NoCheckCertificate, display, s.Timeout, limit) : stream;

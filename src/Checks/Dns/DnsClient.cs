@@ -36,8 +36,16 @@ public static class DnsClient
     private static DnsResponse QueryUdp(IPEndPoint server, byte[] query, ushort id, TimeSpan timeout)
     {
         using var socket = new Socket(server.AddressFamily, SocketType.Dgram, ProtocolType.Udp);
-        socket.Connect(server);
-        socket.Send(query);
+        try
+        {
+            socket.Connect(server);
+            socket.Send(query);
+        }
+        catch (SocketException e)
+        {
+            // A broadcast address, a link-local one without its interface, no route: the query never left.
+            throw new DnsTimeoutException($"cannot send the query to {server}: {CheckTcp.TcpProbe.Reason(e)}");
+        }
         var buffer = new byte[4096];
         var clock = Stopwatch.StartNew();
         while (true)

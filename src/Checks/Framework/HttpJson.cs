@@ -45,6 +45,10 @@ public static class HttpJson
             Proxy = environmentProxy ? EnvironmentProxy.Instance : null,
             ConnectTimeout = timeout,
             AllowAutoRedirect = true,
+            // A response given up on (the time limit hit mid-body) is closed, not drained for reuse: the
+            // default drain waited up to 2 s more for a body trickling in, past the caller's --timeout.
+            ResponseDrainTimeout = TimeSpan.Zero,
+            MaxResponseDrainSize = 0,
         };
         using var client = new HttpClient(handler) { Timeout = timeout, MaxResponseContentBufferSize = MaxBodyBytes };
         using var request = new HttpRequestMessage(HttpMethod.Get, uri);

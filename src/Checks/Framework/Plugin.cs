@@ -41,9 +41,6 @@ public static class Plugin
             return 0;
         }));
 
-    /// <summary>The status line is one line even when the message quotes a file's content: line breaks become `\n`.</summary>
-    public static string OneLine(string message) => message.Replace("\r", "\\r").Replace("\n", "\\n");
-
     private static int Guard(string name, PluginContext context, Func<int> body)
     {
         try
@@ -52,7 +49,8 @@ public static class Plugin
         }
         catch (DataSourceException e)
         {
-            context.Out.Write($"UNKNOWN: {name}: {OneLine(e.Message)}\n");
+            // One line even when the message quotes a file's content.
+            context.Out.Write($"UNKNOWN: {name}: {Terminal.Printable(e.Message)}\n");
             return (int)Status.Unknown;
         }
         finally

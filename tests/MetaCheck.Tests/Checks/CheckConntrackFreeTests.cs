@@ -81,7 +81,7 @@ public sealed class CheckConntrackFreeTests : IDisposable
         File.WriteAllText(Path.Combine(dir, "nf_conntrack_count"), "5\n");
         _box.Env["HOST_PROC"] = _box.PathOf("proc");
         var r = _box.Run("check-conntrack-free", "-w", "1");
-        (r.Exit, r.Stdout).Should().Be((3, $"UNKNOWN: check-conntrack-free: cannot parse {dir}/nf_conntrack_max: expected a whole number, got '12\\n34'\n"));
+        (r.Exit, r.Stdout).Should().Be((3, $"UNKNOWN: check-conntrack-free: cannot parse {dir}/nf_conntrack_max: expected a whole number, got '12\\x0a34'\n"));
     }
 
     [Theory]

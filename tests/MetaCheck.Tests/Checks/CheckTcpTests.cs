@@ -170,13 +170,26 @@ public sealed class CheckTcpTests : IDisposable
     }
 
     [Fact]
-    public void An_unexpected_banner_is_CRITICAL_with_the_raw_data_and_WARNING_with_W()
+    public void An_unexpected_banner_is_CRITICAL_with_the_data_on_one_line_and_WARNING_with_W()
     {
         var peer = Listen(Handlers.Banner("554 go away\r\n"));
         var r = Tcp("-H", "127.0.0.1", "-p", P(peer), "-e", "^220");
-        (r.Exit, r.Stdout).Should().Be((2, "TCP CRITICAL: Unexpected response from host/socket: 554 go away\r\n\n"));
+        (r.Exit, r.Stdout).Should().Be((2, "TCP CRITICAL: Unexpected response from host/socket: 554 go away\n"));
         var w = Tcp("-H", "127.0.0.1", "-p", P(peer), "-e", "^220", "--error-warning");
-        (w.Exit, w.Stdout).Should().Be((1, "TCP WARNING: Unexpected response from host/socket: 554 go away\r\n\n"));
+        (w.Exit, w.Stdout).Should().Be((1, "TCP WARNING: Unexpected response from host/socket: 554 go away\n"));
+    }
+
+    [Fact]
+    public void A_hostile_peers_bytes_are_escaped_on_the_one_status_line()
+    {
+        // A terminal title, a bell, a screen clear, a carriage return over the line, a second line, a NUL, a right-to-left override.
+        var peer = Listen(Handlers.Banner("\u001b]0;pwned\u0007\u001b[2J\rOK: all fine\nline 2\0\u202e\r\n"));
+        var unexpected = Tcp("-H", "127.0.0.1", "-p", P(peer), "-e", "^220");
+        (unexpected.Exit, unexpected.Stdout).Should().Be((2,
+            @"TCP CRITICAL: Unexpected response from host/socket: \x1b]0;pwned\x07\x1b[2J\x0dOK: all fine\x0aline 2\x00\u202e" + "\n"));
+        var matched = Tcp("-H", "127.0.0.1", "-p", P(peer), "-e", "pwned");
+        matched.Exit.Should().Be(0, matched.ToString());
+        matched.Stdout.Should().EndWith(@$"port {peer.Port} [\x1b]0;pwned\x07\x1b[2J\x0dOK: all fine\x0aline 2\x00\u202e]" + "\n");
     }
 
     [Fact]
@@ -215,7 +228,7 @@ public sealed class CheckTcpTests : IDisposable
 
         var bad = Listen(Handlers.Banner("421 busy\r\n"));
         var b = Tcp("--service", "SMTP", "-H", "127.0.0.1", "-p", P(bad));
-        (b.Exit, b.Stdout).Should().Be((2, "SMTP CRITICAL: Unexpected response from host/socket: 421 busy\r\n\n"));
+        (b.Exit, b.Stdout).Should().Be((2, "SMTP CRITICAL: Unexpected response from host/socket: 421 busy\n"));
     }
 
     [Fact]
@@ -229,7 +242,7 @@ public sealed class CheckTcpTests : IDisposable
         // The preset pattern is \A[0-9]+\.[0-9]+\n\z, as in the original: a three-part version does not match.
         var three = Listen(Handlers.Reply(_ => "1.1.19\n"));
         var t = Tcp("--service", "gearman", "-H", "127.0.0.1", "-p", P(three));
-        (t.Exit, t.Stdout).Should().Be((2, "GEARMAN CRITICAL: Unexpected response from host/socket: 1.1.19\n\n"));
+        (t.Exit, t.Stdout).Should().Be((2, "GEARMAN CRITICAL: Unexpected response from host/socket: 1.1.19\n"));
     }
 
     [Fact]
