@@ -25,7 +25,8 @@ public sealed class UpgradeTests : IDisposable
     /// <summary>
     /// The fixture's runs happened when it was made: moved to just now, so the cached result is as fresh
     /// as it was when the previous release reported the expected results, and no check is old enough to
-    /// be forgotten. Nothing else is touched: the schema and rows stay as that release wrote them.
+    /// be forgotten; the newest time becomes now (a cache written after its run's start, moved into the
+    /// future, would not be replayed). Nothing else is touched: the schema and rows stay as that release wrote them.
     /// </summary>
     private void MoveToNow()
     {
@@ -33,7 +34,7 @@ public sealed class UpgradeTests : IDisposable
         db.Open();
         using var shift = db.CreateCommand();
         shift.CommandText = """
-            CREATE TEMP TABLE d AS SELECT (CAST(strftime('%s','now') AS INTEGER) * 1000 - max(last_run_at)) AS ms FROM checks;
+            CREATE TEMP TABLE d AS SELECT (CAST(strftime('%s','now') AS INTEGER) * 1000 - max(max(last_run_at, coalesce(cached_at, 0)))) AS ms FROM checks;
             UPDATE checks SET last_run_at = last_run_at + (SELECT ms FROM d), cached_at = cached_at + (SELECT ms FROM d);
             UPDATE runs SET started_at = started_at + (SELECT ms FROM d);
             UPDATE plugin_values SET updated_at = updated_at + (SELECT ms FROM d);

@@ -28,7 +28,8 @@ public sealed class CheckIdentityTests
     [InlineData("x --password=hunter2", "x --password=***")]
     [InlineData("x -password=hunter2", "x -password=***")]
     [InlineData("x --passwd hunter2", "x --passwd ***")]
-    [InlineData("x --db-pass hunter2", "x --db-pass hunter2")]        // only the whole name "pass"
+    [InlineData("x --db-pass hunter2", "x --db-pass ***")]            // a name that ends with a secret word
+    [InlineData("x --passenger hunter2", "x --passenger hunter2")]    // a name that only starts with one
     [InlineData("x --pass hunter2", "x --pass ***")]
     [InlineData("x --client-secret hunter2", "x --client-secret ***")]
     [InlineData("x -token hunter2", "x -token ***")]
@@ -40,7 +41,7 @@ public sealed class CheckIdentityTests
     [InlineData("x - --password hunter2", "x - --password ***")]
     [InlineData("x -- --password hunter2", "x -- --password ***")]
     [InlineData("delay-checker -- check_mysql -p hunter2", "delay-checker -- check_mysql -p ***")] // the program after -- decides
-    [InlineData("sh -c 'check_mysql -p hunter2'", "sh -c 'check_mysql -p hunter2'")] // inside one argument: not parsed
+    [InlineData("sh -c 'check_mysql -p hunter2'", "sh -c 'check_mysql -p ***'")] // a script is split into words and redacted alike
     public void Secrets_are_replaced_by_stars(string argv, string redacted) =>
         Secrets.Redact(GrammarTests.Split(argv)).Should().Equal(GrammarTests.Split(redacted));
 
