@@ -12,6 +12,8 @@ namespace MetaCheck.Core;
 /// </summary>
 public sealed class InnerCgroup : IDisposable
 {
+    /// <summary>`METACHECK_CGROUP=1` turns it on for the wrappers (<see cref="RunSettings.OwnCgroup"/> says why it is not the default).</summary>
+    public const string EnvVar = "METACHECK_CGROUP";
     private const string Prefix = "metacheck-";
     private readonly string _path;
     private readonly string _home;

@@ -92,7 +92,10 @@ public sealed partial class WrapperRun : IDisposable
         _env = env;
         _stateDir = parsed.GetValue(common.StateDir);
         _keepRuns = parsed.GetValue(common.KeepRuns) ?? KeepRunsFromEnv(env);
-        _settings = new RunSettings { Timeout = common.InnerTimeout(parsed), ForwardTerminationSignals = true };
+        _settings = new RunSettings
+        {
+            Timeout = common.InnerTimeout(parsed), ForwardTerminationSignals = true, OwnCgroup = env.GetEnv(InnerCgroup.EnvVar) == "1",
+        };
         _timeoutStatus = parsed.GetValue(common.TimeoutStatus);
         _noHistory = parsed.GetValue(common.NoHistory);
         _forgetAfter = ForgetAfterFromEnv(env);

@@ -31,6 +31,16 @@ public sealed class CgroupKillTests : IDisposable
     }
 
     [CgroupFact]
+    public void The_command_gets_a_cgroup_of_its_own_only_when_asked()
+    {
+        // Opt-in: stepping into a cgroup costs every run a wait for the kernel's cgroup lock.
+        string CgroupOfTheCommand() => _box.Run("delay-checker", "--", "sh", "-c", "grep '^0::' /proc/self/cgroup").Stdout;
+        CgroupOfTheCommand().Should().NotContain("metacheck-", "without METACHECK_CGROUP=1 the command stays in the wrapper's cgroup");
+        _box.Env[InnerCgroup.EnvVar] = "1";
+        CgroupOfTheCommand().Should().MatchRegex(@"^0::/(.*/)?metacheck-\d+-[0-9a-f]+\n$");
+    }
+
+    [CgroupFact]
     public void A_process_that_re_forks_into_a_new_session_every_few_milliseconds_does_not_outlive_the_timeout()
     {
         // Each hop ignores SIGTERM, marks that it ran, starts its successor in a new session and exits:
@@ -48,6 +58,7 @@ public sealed class CgroupKillTests : IDisposable
             """.Replace("\r", ""));
         File.SetUnixFileMode(hop, (UnixFileMode)0x1ed);
 
+        _box.Env[InnerCgroup.EnvVar] = "1";
         var run = _box.Run("delay-checker", "--timeout", "1", "--", "sh", "-c", "\"$0\" \"$1\" >/dev/null 2>&1; sleep 30", hop, _box.Dir);
         run.Stdout.Should().Contain("timed out after 1 s and was killed", run.ToString());
         File.Exists(_box.PathOf("alive")).Should().BeTrue("the hops ran before the timeout");
