@@ -17,6 +17,7 @@ public static class StoreCommands
         new("reset", "clear a check's failure streak and alert (after a fix); its runs stay", Reset) { Linked = false },
         new("forget", "drop a check and its runs from the store", Forget) { Linked = false },
         new("prune", "drop every check not run for a given time", Prune) { Linked = false },
+        new(MetricsCommand.Name, "the checks' durations, streaks and run rates as Mackerel or Prometheus metrics", MetricsCommand.Main) { Linked = false },
     ];
 
     public static int Status(string[] args)
