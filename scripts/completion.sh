@@ -7,7 +7,7 @@
 set -euo pipefail
 bin=$1
 here=$(dirname "$0")
-subcommands="status history doctor"
+subcommands="status history metrics doctor"
 names=$("$bin" --list | tr '\n' ' ')
 # Wrappers: their help declares the inner command as the <command> argument.
 wrappers=$(for c in $names; do "$bin" "$c" --help | grep -q '^  <command>' && printf '%s ' "$c"; done || true)

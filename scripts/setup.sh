@@ -12,6 +12,7 @@
 set -euo pipefail
 packages=(monitoring-plugins-basic libsqlite3-dev time procps iproute2 openssl kmod dnsmasq-base man-db
           mariadb-server-core mariadb-client mariadb-backup binutils icinga2-bin lintian bsdextrautils)
+packages+=(python3-prometheus-client) # test peer: the Prometheus parser MetricsTests reads `metacheck metrics` files with
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
