@@ -117,29 +117,35 @@ public static class MetricsCommand
     }
 
     /// <summary>
-    /// The checks of the caller's store (or of --state-dir): their values, and their runs and failures
-    /// per minute since the previous call with the same <paramref name="sampleArgs"/>.
+    /// The checks of the caller's store (or of --state-dir), or, for root naming no store, of every
+    /// user's store on the host it can read (each check labelled with its user): their values, and
+    /// their runs and failures per minute since the previous call with the same <paramref name="sampleArgs"/>.
     /// </summary>
     internal static IReadOnlyList<CheckMetrics> Collect(PluginContext context, string? explicitDir, IReadOnlyList<string> sampleArgs)
     {
-        StateStore? store;
-        try
+        long nowMs = context.Clock.GetCurrentInstant().ToUnixTimeMilliseconds();
+        var hostMutes = HostMutes.Read(HostMutes.PathFrom(context.GetEnv), nowMs, out var problem);
+        if (problem is not null) context.Err.WriteLine($"metacheck: {Name}: {problem}");
+        if (!HostStores.RootWithoutStore(explicitDir, context.GetEnv))
         {
-            var (dir, _) = StateDirectory.Resolve(explicitDir, context.GetEnv, Posix.EffectiveUserId);
-            store = StateStore.OpenReadOnly(dir);
+            var dir = Guarded(() => StateDirectory.Resolve(explicitDir, context.GetEnv, Posix.EffectiveUserId).Path);
+            using var store = Guarded(() => StateStore.OpenReadOnly(dir));
+            return store is null ? [] : Guarded(() => FromStore(context, store, null, hostMutes, nowMs, sampleArgs));
         }
-        catch (Exception e) when (StateStore.IsUnusable(e))
+        var all = new List<CheckMetrics>();
+        foreach (var (user, dir) in HostStores.Find(context.GetEnv))
         {
-            throw new DataSourceException(e.Message.TrimEnd('.'));
+            try
+            {
+                using var store = StateStore.OpenReadOnly(dir);
+                if (store is not null) all.AddRange(FromStore(context, store, user, hostMutes, nowMs, sampleArgs));
+            }
+            catch (Exception e) when (StateStore.IsUnusable(e))
+            {
+                context.Err.WriteLine($"metacheck: {Name}: {user}'s checks left out: {e.Message.TrimEnd('.')}");
+            }
         }
-        if (store is null) return [];
-        using (store)
-        {
-            long nowMs = context.Clock.GetCurrentInstant().ToUnixTimeMilliseconds();
-            var mutes = HostMutes.Read(HostMutes.PathFrom(context.GetEnv), nowMs, out var problem);
-            if (problem is not null) context.Err.WriteLine($"metacheck: {Name}: {problem}");
-            return Guarded(() => FromStore(context, store, null, mutes, nowMs, sampleArgs));
-        }
+        return all;
     }
 
     private static T Guarded<T>(Func<T> read)

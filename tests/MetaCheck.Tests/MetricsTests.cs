@@ -112,21 +112,7 @@ public sealed class MetricsTests : IDisposable
         (r.Exit, r.Stdout).Should().Be((0, ""), r.ToString());
         Directory.GetFiles(_box.Dir).Should().NotContain(f => f.EndsWith(".tmp"), "the temporary file is renamed into place");
 
-        // The Python client's own parser (Debian's python3-prometheus-client), as a collector would read the file.
-        var script = _box.PathOf("parse.py");
-        File.WriteAllText(script, """
-            import json, sys
-            from prometheus_client.parser import text_string_to_metric_families
-            out = []
-            for family in text_string_to_metric_families(open(sys.argv[1]).read()):
-                for s in family.samples:
-                    out.append([family.name, family.type, s.name, s.labels, s.value])
-            print(json.dumps(out))
-            """);
-        var parser = _box.Shell($"/usr/bin/python3 {script} {file}");
-        parser.Exit.Should().Be(0, parser.ToString());
-        using var parsed = JsonDocument.Parse(parser.Stdout);
-        var samples = parsed.RootElement.EnumerateArray().ToList();
+        var samples = ParsePrometheus(file);
         double Sample(string name, Func<JsonElement, bool> labels) =>
             samples.Single(s => s[2].GetString() == name && labels(s[3]))[4].GetDouble();
 
@@ -159,5 +145,60 @@ public sealed class MetricsTests : IDisposable
         var r = _box.Run("metacheck", "metrics", "--format", "prometheus", "--output", _box.PathOf("missing/metacheck.prom"));
         (r.Exit, r.Lines.Length).Should().Be((3, 1), r.ToString());
         r.Stdout.Should().StartWith("UNKNOWN: metrics: cannot write ");
+    }
+    /// <summary>
+    /// The file as the Python client's own parser (Debian's python3-prometheus-client) reads it, as
+    /// [family, type, sample name, labels, value] per sample; a file it refuses fails the test.
+    /// </summary>
+    private List<JsonElement> ParsePrometheus(string file)
+    {
+        var script = _box.PathOf("parse.py");
+        File.WriteAllText(script, """
+            import json, sys
+            from prometheus_client.parser import text_string_to_metric_families
+            out = []
+            for family in text_string_to_metric_families(open(sys.argv[1]).read()):
+                for s in family.samples:
+                    out.append([family.name, family.type, s.name, s.labels, s.value])
+            print(json.dumps(out))
+            """);
+        var parser = _box.Shell($"/usr/bin/python3 {script} {file}");
+        parser.Exit.Should().Be(0, parser.ToString());
+        return [.. JsonDocument.Parse(parser.Stdout).RootElement.EnumerateArray()];
+    }
+
+    [Fact]
+    public void Root_without_a_store_covers_every_users_store_each_check_labelled_with_its_user()
+    {
+        // mackerel-agent's shared work directory, as the agent leaves it: world-writable and sticky.
+        var workdir = _box.PathOf("agent");
+        Directory.CreateDirectory(Path.Combine(workdir, "metacheck"));
+        File.SetUnixFileMode(Path.Combine(workdir, "metacheck"), (UnixFileMode)0x3ff);
+        var asNagios = IcingaDaemon.RunAsNagios("env", $"MACKEREL_PLUGIN_WORKDIR={workdir}", $"METACHECK_HOST_MUTES={_box.PathOf("host-mutes")}",
+            Path.Combine(Installed.BinDir, "delay-checker"), "-c", "1", "--identifier", "nagios-web", "--", "sh", "-c", "echo down; exit 2");
+        asNagios.Exit.Should().Be(2, asNagios.ToString());
+        _box.Env["METACHECK_STATE_DIR"] = null;
+        _box.Env["MACKEREL_PLUGIN_WORKDIR"] = workdir;
+        _box.Run("delay-checker", "-c", "1", "--identifier", "root-db", "--", "sh", "-c", "echo fine").Exit.Should().Be(0);
+
+        var file = _box.PathOf("host.prom");
+        var r = _box.Run("metacheck", "metrics", "--format", "prometheus", "--output", file);
+        r.Exit.Should().Be(0, r.ToString());
+        var samples = ParsePrometheus(file);
+        JsonElement Streak(string identifier) => samples.Single(s => s[2].GetString() == "metacheck_failure_streak"
+            && s[3].GetProperty("identifier").GetString() == identifier);
+        Streak("nagios-web")[3].GetProperty("user").GetString().Should().Be("nagios");
+        Streak("nagios-web")[4].GetDouble().Should().Be(1);
+        Streak("root-db")[3].GetProperty("user").GetString().Should().Be("root");
+        Streak("root-db")[4].GetDouble().Should().Be(0);
+
+        var mackerel = _box.Run("metacheck", "metrics");
+        mackerel.Lines.Should().ContainMatch("metacheck.failure_streak.nagios_*_nagios-web\t1\t*")
+            .And.ContainMatch("metacheck.failure_streak.root_*_root-db\t0\t*");
+
+        // A store named explicitly is that store alone, without user labels.
+        _box.Env["METACHECK_STATE_DIR"] = Path.Combine(workdir, "metacheck", "0");
+        _box.Run("metacheck", "metrics").Lines.Should().ContainMatch("metacheck.failure_streak.????????_root-db\t0\t*")
+            .And.NotContain(l => l.Contains("nagios"));
     }
 }
