@@ -199,7 +199,11 @@ public static class MetricsCommand
         if (previous?["lastRun"] is not { } since || now - previous.Epoch < 1 || since > lastRun) return null;
         long seconds = now - previous.Epoch;
         if (seconds > GoMackerelPlugin.MaxDiffSeconds)
+        {
+            // The rates are 0 then, as the plugins' diffs: no need to count what may be a long range.
             context.Err.WriteLine($"metacheck: {Name}: the previous call was {seconds} s ago (more than {GoMackerelPlugin.MaxDiffSeconds} s); rates are 0");
+            return (new Dictionary<long, RunCounts>(), seconds);
+        }
         return (store.CountRuns((long)since, lastRun), seconds);
     }
 
