@@ -70,7 +70,8 @@ public static class MetricsCommand
             };
             var file = parsed.GetValue(output);
             if (file is not null && !prometheus) throw new UsageException("--output needs --format prometheus (Mackerel reads the metrics from stdout)");
-            var checks = Collect(context, parsed.GetValue(stateDir), [prometheus ? "prometheus" : "mackerel", file ?? "-"]);
+            // Each output keeps its own mark, so the agent and a timer do not take each other's intervals.
+            var checks = Collect(context, parsed.GetValue(stateDir), [prometheus ? "prometheus" : "mackerel", file is null ? "-" : Path.GetFullPath(file)]);
             if (!prometheus) return MackerelReport(checks);
             var text = Prometheus(checks);
             if (file is null) context.Out.Write(text);
