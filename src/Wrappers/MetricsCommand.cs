@@ -55,9 +55,12 @@ public static class MetricsCommand
     {
         var stateDir = StoreCommands.StateDirOption();
         var format = Opt.Text("--format", "mackerel (default: name, value, epoch per line) or prometheus (node_exporter's textfile format).");
+        format.HelpName = "mackerel|prometheus"; // completion offers the two values
         var output = Opt.Text("--output", "With --format prometheus: write this file atomically (a temporary file in its directory, then renamed) instead of stdout.");
+        output.HelpName = "file";
         var definition = Cli.Define(Dialect.GetoptLongStrict, Name,
             "The wrappers' history as metrics, per check: last run duration, failures in a row, alerting, muted, held, runs and failures per minute.\n" +
+            "Run by root without --state-dir (and without $METACHECK_STATE_DIR), it covers every user's store on the host, each check labelled with its user.\n" +
             "Example: metacheck metrics    metacheck metrics --format prometheus --output /var/lib/prometheus/node-exporter/metacheck.prom",
             stateDir, format, output);
         return Plugin.Metrics(definition, args, context, _ => Graphs.Definitions(), parsed =>
