@@ -19,12 +19,14 @@ public sealed class MetricsTests : IDisposable
     /// delay-checker -c 2 over one command (so one check, named by --identifier) that takes 0.2 s and
     /// exits with each of <paramref name="exits"/> in turn (read from a file, so the command stays the same).
     /// </summary>
-    private void Runs(string identifier, params int[] exits)
+    private void Runs(string identifier, params int[] exits) => Runs(["-c", "2", "--identifier", identifier], exits);
+
+    private void Runs(string[] options, params int[] exits)
     {
         foreach (var exit in exits)
         {
             File.WriteAllText(_box.PathOf("exit"), $"{exit}\n");
-            _box.Run("delay-checker", "-c", "2", "--identifier", identifier, "--", "/bin/sh", "-c", "sleep 0.2; echo exit $(cat exit); exit $(cat exit)");
+            _box.Run("delay-checker", [.. options, "--", "/bin/sh", "-c", "sleep 0.2; echo exit $(cat exit); exit $(cat exit)"]);
         }
     }
 
@@ -63,6 +65,7 @@ public sealed class MetricsTests : IDisposable
         Runs("db", 2, 2, 0, 2);   // one failure since the last success: not alerting
         Runs("web", 2, 2);        // the threshold reached: alerting
         Runs("muted", 0);
+        Runs(["-c", "1", "--recover", "2", "--identifier", "recovering"], 2, 0); // the alert is held open after one success
         _box.Run("metacheck", "mute", "--for", "1h", "muted").Exit.Should().Be(0);
 
         var values = Mackerel();
@@ -74,6 +77,8 @@ public sealed class MetricsTests : IDisposable
         Value(values, "muted", "muted").Should().Be(1);
         Value(values, "muted", "db").Should().Be(0);
         Value(values, "held", "web").Should().Be(0);
+        Value(values, "held", "recovering").Should().Be(1);
+        Value(values, "alerting", "recovering").Should().Be(1);
         Value(values, "duration", "db").Should().BeInRange(200, 60_000, "the dummy slept 0.2 s");
         values.Keys.Should().NotContain(k => k.StartsWith("metacheck.runs.") || k.StartsWith("metacheck.failures."),
             "rates need a previous call, as go-mackerel-plugin's diff metrics do");
