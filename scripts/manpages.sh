@@ -12,7 +12,7 @@ mkdir -p "$out"
 version=$("$bin" --version | awk '{print $2}')
 # The date of the last commit, so a rebuild of the same sources gives the same pages.
 date=$(git -C "$here" log -1 --format=%cs 2>/dev/null || date -u +%Y-%m-%d)
-subcommands="status history reset forget prune mute unmute doctor"
+subcommands="status history metrics reset forget prune mute unmute doctor"
 
 # Names and one-line summaries from the Commands section of `metacheck --help`.
 top_help=$("$bin" --help)

@@ -11,14 +11,15 @@
 # DNS checks), and MariaDB: the server binary only (mariadb-server-core: no init scripts, no system
 # service; the tests start their own), the client the MySQL plugins talk through, and mariabackup +
 # mariadb-dump to make real backups; binutils (readelf: a test checks how the binary is linked); zsh
-# (the zsh completion is run in a test); lintian checks the .deb, and man-db/bsdextrautils (man, col) render
+# (the zsh completion is run in a test); python3-prometheus-client (a real parser for `metacheck metrics`'
+# Prometheus files); lintian checks the .deb, and man-db/bsdextrautils (man, col) render
 # its man pages; icinga2-bin: a real Icinga 2 for the end-to-end test (it also creates the `nagios` user
 # the test runs it as); the tests start their own daemon, so the service the package enables is stopped
 # and disabled.
 set -euo pipefail
 build_packages=(libsqlite3-dev)
 command -v clang >/dev/null || command -v gcc >/dev/null || build_packages+=(gcc libc6-dev)
-test_packages=(binutils zsh monitoring-plugins-basic time procps iproute2 openssl kmod dnsmasq-base man-db
+test_packages=(binutils zsh python3-prometheus-client monitoring-plugins-basic time procps iproute2 openssl kmod dnsmasq-base man-db
                mariadb-server-core mariadb-client mariadb-backup icinga2-bin lintian bsdextrautils)
 sudo=""; [ "$(id -u)" -eq 0 ] || sudo="sudo"
 

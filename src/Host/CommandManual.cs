@@ -67,6 +67,8 @@ internal static class CommandManual
         ["prune"] = new(Reads.Store, "metacheck prune --older-than 30d\tDrop every check not run for 30 days."),
         ["mute"] = new(Reads.Store, "metacheck mute --for 30m --reason 'deploy web'\tReport every check of this store OK for 30 minutes; they still run."),
         ["unmute"] = new(Reads.Store),
+        ["metrics"] = new(Reads.Store | Reads.GraphMeta, "metacheck metrics\tOne line per check and metric, as mackerel-agent reads a metric plugin.",
+            "metacheck metrics --format prometheus --output /var/lib/prometheus/node-exporter/metacheck.prom\tThe same for node_exporter's textfile collector (from a timer, every minute)."),
         ["doctor"] = new(Reads.Store | Reads.KeepRuns | Reads.ReportsHostPaths | Reads.GraphMeta | Reads.TimeZone, "metacheck doctor\tSay what to fix in this installation; exits 0, 1 or 2 like a check."),
         ["check-uptime"] = new(Reads.HostProc),
         ["check-conntrack-free"] = new(Reads.HostProc),

@@ -103,7 +103,7 @@ public static class Program
     private const string Usage = $"""
         Usage: <command> [options] [-- inner command]      (via the links 'make install' creates)
                {Self} <command> [options] [-- inner command]
-               {Self} status | history | reset | forget | prune | mute | unmute | doctor
+               {Self} status | history | metrics | reset | forget | prune | mute | unmute | doctor
                                                     (subcommands only, not linked)
                {Self} --version | --list | --help
         """;

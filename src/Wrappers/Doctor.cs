@@ -183,8 +183,8 @@ public static class Doctor
     /// </summary>
     private static void AgentStores(List<(Verdict, string)> findings)
     {
-        var workdir = System.Environment.GetEnvironmentVariable("MACKEREL_PLUGIN_WORKDIR") is { Length: > 0 } w ? w : "/var/tmp/mackerel-agent";
-        foreach (var (user, setup) in new[] { ("nagios", "Icinga 2/Nagios as Debian starts them"), ("icinga", "Icinga 2 as its RPM starts it") })
+        var workdir = HostStores.AgentWorkdir(System.Environment.GetEnvironmentVariable);
+        foreach (var (user, setup) in HostStores.AgentUsers)
         {
             if (Posix.User(user) is not { } account) continue;
             string home, perUser;

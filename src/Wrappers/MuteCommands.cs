@@ -112,8 +112,7 @@ public static class MuteCommands
     /// script's): root's own checks are covered by host-wide mutes too. Null: the store's own mutes.
     /// </summary>
     private static string? HostWide(string? explicitDir) =>
-        Posix.EffectiveUserId == 0 && explicitDir is null && string.IsNullOrEmpty(Environment.GetEnvironmentVariable(StateDirectory.EnvVar))
-            ? HostMutes.PathFrom(Environment.GetEnvironmentVariable) : null;
+        HostStores.RootWithoutStore(explicitDir, Environment.GetEnvironmentVariable) ? HostMutes.PathFrom(Environment.GetEnvironmentVariable) : null;
 
     private static string HostWhat(string match) => match.Length == 0
         ? "every check of every user on this host (host-wide)"

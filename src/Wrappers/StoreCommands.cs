@@ -18,6 +18,7 @@ public static class StoreCommands
         new("reset", "clear a check's failure streak and alert (after a fix); its runs stay", Reset) { Linked = false },
         new("forget", "drop a check and its runs from the store", Forget) { Linked = false },
         new("prune", "drop every check not run for a given time", Prune) { Linked = false },
+        new(MetricsCommand.Name, "the checks' durations, streaks and run rates as Mackerel or Prometheus metrics", MetricsCommand.Main) { Linked = false },
     ];
 
     public static int Status(string[] args)
@@ -98,6 +99,7 @@ public static class StoreCommands
                 var runs = store!.History(c.RowId, n, sinceMs);
                 Console.WriteLine(Printable($"{Short(c.Id)}  {Describe(c)}"));
                 Console.WriteLine($"  timeline {Timeline(runs)}");
+                if (Sparkline(runs) is { } durations) Console.WriteLine($"  duration {durations}");
                 foreach (var r in runs)
                 {
                     var when = DateTimeOffset.FromUnixTimeMilliseconds(r.StartedAtMs).ToLocalTime().ToString("yyyy-MM-dd HH:mm:ss");
@@ -257,6 +259,24 @@ public static class StoreCommands
         RunOutcome.Recovering => 'R',
         _ => r.Status switch { 0 => '.', 1 => 'W', 2 => 'C', _ => 'U' },
     }).ToArray());
+
+    private const string Bars = "▁▂▃▄▅▆▇█";
+
+    /// <summary>
+    /// Each run's duration as a bar under its timeline character (lowest to highest of the runs shown),
+    /// then that range: a check that slows down shows at a glance. Runs that did not run the inner
+    /// command (replayed, skipped, held) are blank: their duration is not the check's. Null when none ran.
+    /// </summary>
+    public static string? Sparkline(IReadOnlyList<RunRow> runs)
+    {
+        static bool Ran(RunRow r) => r.Outcome is not (RunOutcome.Replayed or RunOutcome.Skipped or RunOutcome.Held);
+        var ran = runs.Where(Ran).Select(r => r.DurationMs).ToList();
+        if (ran.Count == 0) return null;
+        long min = ran.Min(), max = ran.Max();
+        var bars = new string(runs.Select(r => !Ran(r) ? ' '
+            : Bars[max == min ? 0 : (int)Math.Round((r.DurationMs - min) * (Bars.Length - 1) / (double)(max - min))]).ToArray());
+        return $"{bars}  {(min == max ? $"{min}" : $"{min}-{max}")} ms";
+    }
 
     private static string StatusText(int? status, RunOutcome? outcome)
     {

@@ -1,4 +1,5 @@
 using System.Text.Json;
+using System.Text.RegularExpressions;
 using MetaCheck.Tests.Support;
 using Microsoft.Data.Sqlite;
 
@@ -112,8 +113,9 @@ public sealed class StatusHistoryTests : IDisposable
         text.Lines[0].Should().StartWith("timelines run oldest to newest: . ok  s failure suppressed");
         text.Lines[2].Should().MatchRegex(@"^[0-9a-f]{8}  delay-checker -c 2 -- sh -c 'test -e ");
         text.Lines[3].Should().Be("  timeline .sCC.");
-        text.Lines.Skip(4).Where(l => l.Length > 0).Should().HaveCount(5);
-        text.Lines[5].Should().MatchRegex(@"exit 2 +OK suppressed +DelayWarn\(1/2\): down$");
+        text.Lines[4].Should().MatchRegex(@"^  duration [▁-█]{5}  \d+(-\d+)? ms$", "a bar under each run of the timeline");
+        text.Lines.Skip(5).Where(l => l.Length > 0).Should().HaveCount(5);
+        text.Lines[6].Should().MatchRegex(@"exit 2 +OK suppressed +DelayWarn\(1/2\): down$");
 
         var id = text.Lines[2][..8];
         var json = JsonDocument.Parse(_box.Run("metacheck", "history", "--json", "--limit", "2", id).Stdout).RootElement;
@@ -123,6 +125,26 @@ public sealed class StatusHistoryTests : IDisposable
         runs[0].GetProperty("innerExit").GetInt32().Should().Be(2);
         runs[1].GetProperty("status").GetString().Should().Be("OK");
         runs[1].GetProperty("failed").GetBoolean().Should().BeFalse();
+    }
+
+    [Fact]
+    public void History_draws_each_runs_duration_under_its_timeline_character()
+    {
+        var delay = _box.PathOf("delay");
+        string[] check = ["-c", "2", "--", "sh", "-c", $"sleep $(cat {delay}); echo ok"];
+        foreach (var seconds in new[] { "0", "0", "0.6", "1.2" })
+        {
+            File.WriteAllText(delay, seconds);
+            _box.Run("delay-checker", check);
+        }
+        var lines = _box.Run("metacheck", "history", "sleep").Lines;
+        var spark = lines.Single(l => l.StartsWith("  duration "));
+        var match = Regex.Match(spark, @"^  duration (\S{4})  (\d+)-(\d+) ms$");
+        match.Success.Should().BeTrue(spark);
+        match.Groups[1].Value[3].Should().Be('█', "the slowest run is the highest bar");
+        match.Groups[1].Value[0].Should().Be('▁', "the fastest is the lowest");
+        "▃▄▅▆".Should().Contain(match.Groups[1].Value[2].ToString(), "a run half as slow is in the middle");
+        int.Parse(match.Groups[3].Value).Should().BeGreaterThanOrEqualTo(1200);
     }
 
     [Fact]

@@ -110,6 +110,6 @@ public sealed class MetricPluginMetaTests : IDisposable
     }
 
     /// <summary>`*` and `#` in a graph key stand for one name segment.</summary>
-    private static Regex Pattern(string key) =>
+    internal static Regex Pattern(string key) =>
         new("^" + Regex.Escape(key).Replace(@"\*", "[-a-zA-Z0-9_]+").Replace(@"\#", "[-a-zA-Z0-9_]+").Replace("#", "[-a-zA-Z0-9_]+") + "$");
 }
