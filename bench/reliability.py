@@ -109,10 +109,20 @@ def cgroup_possible():
     try:
         relative = next(l[3:].strip() for l in open("/proc/self/cgroup") if l.startswith("0::"))
         mounts = [l.split()[4] for l in open("/proc/self/mountinfo") if " - cgroup2 " in l]
-        return any(os.access(os.path.join(m + relative, "cgroup.procs"), os.W_OK) and
-                   os.path.exists(os.path.join(m + relative, "cgroup.kill")) for m in mounts)
     except (OSError, StopIteration):
         return False
+    for mount in mounts:
+        probe = os.path.join(mount + relative.rstrip("/"), f"metacheck-reliability-{os.getpid()}")
+        try:
+            os.mkdir(probe)  # the root cgroup has no cgroup.kill of its own: a child shows whether the kernel has it
+            try:
+                if os.path.exists(os.path.join(probe, "cgroup.kill")):
+                    return True
+            finally:
+                os.rmdir(probe)
+        except OSError:
+            pass
+    return False
 
 
 def main():
