@@ -51,11 +51,12 @@ test: test-setup $(BINARY)
 	  scripts/test.sh $(TEST_PREFIX)/lib/metacheck/bin
 
 bench: $(BINARY)
+	@cc -O2 -Wall -o $(BUILD)/bench-floor bench/floor/floor.c -lsqlite3
 	@rm -rf $(BUILD)/bench-prefix && $(MAKE) -s install PREFIX=$(abspath $(BUILD)/bench-prefix) >/dev/null
 	@tfm=$$(BUILD=$(BUILD) scripts/aot-framework.sh); \
 	dotnet publish bench/hello/Hello.csproj -c Release -r linux-x64 -f $$tfm -o $(BUILD)/bench-hello -nologo -clp:NoSummary -v:q \
 	  >$(BUILD)/bench-hello.log 2>&1 || { cat $(BUILD)/bench-hello.log; exit 1; }
-	@python3 bench/run.py --bin $(BUILD)/bench-prefix/lib/metacheck/bin --hello $(BUILD)/bench-hello/hello --out docs/benchmarks.md
+	@python3 bench/run.py --bin $(BUILD)/bench-prefix/lib/metacheck/bin --hello $(BUILD)/bench-hello/hello --floor $(BUILD)/bench-floor --out docs/benchmarks.md
 
 # Mutation testing of the pure logic (not part of `make test`; docs/testing.md): dotnet-stryker, a local tool
 # pinned in .config/dotnet-tools.json, mutates these files of each project and runs the in-process tests
