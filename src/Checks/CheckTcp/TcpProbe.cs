@@ -18,14 +18,17 @@ internal static class TcpProbe
         using var limit = new StepLimit(s.Timeout);
         if (s.UnixSocket is { } path) return ConnectUnix(path, s, limit);
 
-        var host = s.Hostname;
-        var bare = host.Length > 2 && host[0] == '[' && host[^1] == ']' ? host[1..^1] : host;
+        var bare = Unbracketed(s.Hostname);
         var socket = ConnectTcp(bare, s.Port, s.Timeout, limit, out var display, out _);
         var stream = new NetworkStream(socket, ownsSocket: true);
         if (!s.Ssl) return stream;
-        var tlsName = bare.Length == 0 ? "localhost" : bare;
-        return TcpTls.Handshake(stream, tlsName, s.NoCheckCertificate, display, s.Timeout, limit);
+        return TcpTls.Handshake(stream, TlsName(s), s.NoCheckCertificate, display, s.Timeout, limit);
     }
+
+    private static string Unbracketed(string host) => host.Length > 2 && host[0] == '[' && host[^1] == ']' ? host[1..^1] : host;
+
+    /// <summary>The name the TLS handshake asks for (SNI and the certificate check) on a TCP connection.</summary>
+    public static string TlsName(TcpSettings s) => Unbracketed(s.Hostname) is { Length: > 0 } bare ? bare : "localhost";
 
     /// <summary>
     /// Resolves <paramref name="bare"/> (no brackets; empty: 127.0.0.1 then ::1) unless it is an address,
