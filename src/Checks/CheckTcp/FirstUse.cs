@@ -14,7 +14,7 @@ namespace MetaCheck.Checks.CheckTcp;
 /// </summary>
 internal static class FirstUse
 {
-    /// <summary>Socket, async connect and the waiting of <see cref="StepLimit"/>.</summary>
+    /// <summary>Socket and connect as <see cref="TcpProbe.ConnectHere"/> makes them.</summary>
     public static void Tcp() => Loopback(null);
 
     /// <summary>
@@ -37,7 +37,7 @@ internal static class FirstUse
             listener.Listen(1);
             using var limit = new StepLimit(TimeSpan.FromSeconds(1));
             using var client = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
-            limit.Wait(client.ConnectAsync(listener.LocalEndPoint!, limit.Token).AsTask());
+            TcpProbe.ConnectHere(client, listener.LocalEndPoint!, limit);
             using var stream = new NetworkStream(client, ownsSocket: false);
             listener.Accept().Dispose(); // the ClientHello meets a closed peer: the handshake fails at once
             if (tls is not { } handshake) return;
