@@ -315,7 +315,6 @@ public static class CheckTcp
     {
         var failure = s.ErrorWarning ? Status.Warning : Status.Critical;
         if (s.Ssl) FirstUse.Tls(TcpProbe.TlsName(s), SslProtocols.None);
-        else FirstUse.Tcp();
         var clock = Stopwatch.StartNew();
         if (s.Delay > TimeSpan.Zero) Thread.Sleep(s.Delay);
         Stream stream;

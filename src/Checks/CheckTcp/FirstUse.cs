@@ -6,29 +6,27 @@ using System.Security.Authentication;
 namespace MetaCheck.Checks.CheckTcp;
 
 /// <summary>
-/// Pays the runtime's first-use costs on a throw-away loopback connection to ourselves, before a plugin
-/// starts the clock of a duration it reports, so the figure is the peer's and not our start-up. Measured
-/// on loopback: check-tcp's connect read 1-2 ms cold (the socket engine starts its epoll thread, the
-/// async machinery loads) against 0.1 ms warm; a TLS handshake 3-4 ms cold (OpenSSL's context, SslStream)
-/// against about 1.5 ms. A failure here is ignored: the real connection reports it in its own words.
+/// Pays the runtime's first-use costs of TLS on a throw-away loopback connection to ourselves, before a
+/// plugin starts the clock of a duration it reports, so the figure is the peer's and not our start-up:
+/// on loopback a handshake read 3-4 ms cold (OpenSSL's context, SslStream, the socket engine that its
+/// async reads and writes start) against about 1.5 ms warm. A plain TCP connect needs no warm-up since it connects on the
+/// calling thread (<see cref="TcpProbe.ConnectHere"/>): it reads 0 ms cold. A failure here is ignored:
+/// the real connection reports it in its own words.
 /// </summary>
 internal static class FirstUse
 {
-    /// <summary>Socket and connect as <see cref="TcpProbe.ConnectHere"/> makes them.</summary>
-    public static void Tcp() => Loopback(null);
-
     /// <summary>
-    /// <see cref="Tcp"/>, the trust store, and a TLS client up to its ClientHello, with the real
-    /// handshake's name and versions so it finds its OpenSSL context made (our side hangs up at once, so
-    /// no session is cached that the real handshake could resume).
+    /// The trust store, and a TLS client up to its ClientHello, with the real handshake's name and versions
+    /// so it finds its OpenSSL context made (our side hangs up at once, so no session is cached that the
+    /// real handshake could resume).
     /// </summary>
     public static void Tls(string targetHost, SslProtocols protocols)
     {
         TcpTls.LoadTrustStore();
-        Loopback((targetHost, protocols));
+        Loopback(targetHost, protocols);
     }
 
-    private static void Loopback((string TargetHost, SslProtocols Protocols)? tls)
+    private static void Loopback(string targetHost, SslProtocols protocols)
     {
         try
         {
@@ -40,9 +38,8 @@ internal static class FirstUse
             TcpProbe.ConnectHere(client, listener.LocalEndPoint!, limit);
             using var stream = new NetworkStream(client, ownsSocket: false);
             listener.Accept().Dispose(); // the ClientHello meets a closed peer: the handshake fails at once
-            if (tls is not { } handshake) return;
             using var ssl = new SslStream(stream, leaveInnerStreamOpen: true);
-            var options = new SslClientAuthenticationOptions { TargetHost = handshake.TargetHost, EnabledSslProtocols = handshake.Protocols };
+            var options = new SslClientAuthenticationOptions { TargetHost = targetHost, EnabledSslProtocols = protocols };
             limit.Wait(ssl.AuthenticateAsClientAsync(options, limit.Token));
         }
         catch (Exception e) when (e is SocketException or IOException or AuthenticationException or OperationCanceledException

@@ -72,8 +72,7 @@ public static class TlsProbe
     {
         var bare = r.Host.Length > 2 && r.Host[0] == '[' && r.Host[^1] == ']' ? r.Host[1..^1] : r.Host;
         var serverName = r.ServerName ?? (bare.Length == 0 ? "localhost" : bare);
-        if (r.NoTls) FirstUse.Tcp();
-        else FirstUse.Tls(serverName, r.Protocols);
+        if (!r.NoTls) FirstUse.Tls(serverName, r.Protocols);
         using var limit = new StepLimit(r.Timeout);
         var secs = TcpProbe.Secs(r.Timeout);
 
