@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Diagnostics;
 using System.Globalization;
+using System.Security.Authentication;
 using System.Text;
 using System.Text.RegularExpressions;
 using MetaCheck.Checks.Framework;
@@ -313,7 +314,7 @@ public static class CheckTcp
     private static (Status, string) Probe(TcpSettings s)
     {
         var failure = s.ErrorWarning ? Status.Warning : Status.Critical;
-        if (s.Ssl) TcpTls.WarmUp();
+        if (s.Ssl) FirstUse.Tls(TcpProbe.TlsName(s), SslProtocols.None);
         var clock = Stopwatch.StartNew();
         if (s.Delay > TimeSpan.Zero) Thread.Sleep(s.Delay);
         Stream stream;

@@ -17,6 +17,17 @@ internal sealed class StepLimit(TimeSpan? timeout) : IDisposable
     /// <summary>For the operations of this step; cancelled once the limit has passed and a wait notices.</summary>
     public CancellationToken Token => _cancel.Token;
 
+    /// <summary>What is left of the limit, for a wait of our own (none: infinite; passed: zero).</summary>
+    public TimeSpan Left
+    {
+        get
+        {
+            if (timeout is not { } limit) return Timeout.InfiniteTimeSpan;
+            var left = limit - Stopwatch.GetElapsedTime(_started);
+            return left <= TimeSpan.Zero ? TimeSpan.Zero : left < MaxWait ? left : MaxWait;
+        }
+    }
+
     public T Wait<T>(Task<T> operation)
     {
         Bound(operation);

@@ -10,10 +10,10 @@ internal static class TcpTls
 {
     /// <summary>
     /// Loads what the handshake would otherwise load inside the timed window: the system trust store
-    /// (about 100 ms on a typical host; .NET builds the chain even with --no-check-certificate). Called
-    /// before the clock starts, so -w/-c measure the peer, not our start-up.
+    /// (about 100 ms on a typical host; .NET builds the chain even with --no-check-certificate). Part of
+    /// <see cref="FirstUse.Tls"/>, called before the clock starts.
     /// </summary>
-    public static void WarmUp()
+    public static void LoadTrustStore()
     {
         try
         {

@@ -44,7 +44,7 @@ public static class LinuxSocketQueueSize
             {
                 var (address, p) = Listener(parsed);
                 var path = context.Paths.Proc(address.AddressFamily == AddressFamily.InterNetworkV6 ? "net/tcp6" : "net/tcp");
-                var sizes = Scan(ReadBytes(path), address.GetAddressBytes(), p);
+                var sizes = ScanFile(path, address.GetAddressBytes(), p);
                 return Define(parsed.GetValue(prefix) ?? "").Collect(context, args, new Dictionary<string, double>
                 {
                     ["syn-queue"] = sizes.SynQueue,
@@ -66,11 +66,48 @@ public static class LinuxSocketQueueSize
         throw new UsageException($"--ip takes an IPv4 or IPv6 address or localhost, got '{Opt.Shorten(text)}'");
     }
 
-    private static byte[] ReadBytes(string path)
+    /// <summary>Big enough for the longest table row many times over; small enough to stay in the CPU's cache.</summary>
+    private const int ChunkBytes = 64 * 1024;
+
+    /// <summary>
+    /// <see cref="Scan"/> over the file in chunks: a 100,000-socket table is 12 MB, and reading it whole cost
+    /// more in page faults on the fresh buffer than the scan itself.
+    /// </summary>
+    private static QueueSizes ScanFile(string path, ReadOnlySpan<byte> address, int port)
     {
         try
         {
-            return File.ReadAllBytes(path);
+            using var file = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite, bufferSize: 0);
+            var buffer = new byte[ChunkBytes];
+            var tally = new Tally();
+            int kept = 0;
+            bool overlong = false;
+            while (true)
+            {
+                int read = file.Read(buffer, kept, buffer.Length - kept);
+                var data = buffer.AsSpan(0, kept + read);
+                if (read == 0)
+                {
+                    if (!overlong) tally.Line(data, address, port);
+                    return tally.Result;
+                }
+                int end = data.LastIndexOf((byte)'\n');
+                if (end < 0)
+                {
+                    // A chunk without a line end is no table row: dropped up to its line's end.
+                    (overlong, kept) = (true, 0);
+                    continue;
+                }
+                var lines = data[..(end + 1)];
+                if (overlong)
+                {
+                    lines = lines[(lines.IndexOf((byte)'\n') + 1)..];
+                    overlong = false;
+                }
+                tally.Lines(lines, address, port);
+                kept = data.Length - end - 1;
+                data[(end + 1)..].CopyTo(buffer);
+            }
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
@@ -87,35 +124,50 @@ public static class LinuxSocketQueueSize
     /// </summary>
     public static QueueSizes Scan(ReadOnlySpan<byte> table, ReadOnlySpan<byte> address, int port)
     {
-        bool wildcard = !address.ContainsAnyExcept((byte)0);
-        long syn = 0, accept = 0;
-        bool listening = false;
-        while (table.Length > 0)
-        {
-            int nl = table.IndexOf((byte)'\n');
-            var line = nl < 0 ? table : table[..nl];
-            table = nl < 0 ? [] : table[(nl + 1)..];
+        var tally = new Tally();
+        tally.Lines(table, address, port);
+        return tally.Result;
+    }
 
-            if (!NextToken(ref line, out _)) continue;                   // "sl:"
-            if (!NextToken(ref line, out var local)) continue;           // local address:port
-            if (!NextToken(ref line, out _)) continue;                   // remote address:port
-            if (!NextToken(ref line, out var st) || st.Length != 2) continue;
-            if (!TryHex(st, out var state) || state is not (Listen or SynRecv)) continue;
+    private struct Tally
+    {
+        private long _syn, _accept;
+        private bool _listening;
+
+        public readonly QueueSizes Result => new(_syn, _accept, _listening);
+
+        /// <summary>Each line of <paramref name="table"/>; the last one needs no line end.</summary>
+        public void Lines(ReadOnlySpan<byte> table, ReadOnlySpan<byte> address, int port)
+        {
+            while (table.Length > 0)
+            {
+                int nl = table.IndexOf((byte)'\n');
+                Line(nl < 0 ? table : table[..nl], address, port);
+                table = nl < 0 ? [] : table[(nl + 1)..];
+            }
+        }
+
+        public void Line(ReadOnlySpan<byte> line, ReadOnlySpan<byte> address, int port)
+        {
+            if (!NextToken(ref line, out _)) return;                   // "sl:"
+            if (!NextToken(ref line, out var local)) return;           // local address:port
+            if (!NextToken(ref line, out _)) return;                   // remote address:port
+            if (!NextToken(ref line, out var st) || st.Length != 2) return;
+            if (!TryHex(st, out var state) || state is not (Listen or SynRecv)) return;
             int colon = local.IndexOf((byte)':');
-            if (colon != address.Length * 2 || !TryHex(local[(colon + 1)..], out var localPort) || localPort != port) continue;
+            if (colon != address.Length * 2 || !TryHex(local[(colon + 1)..], out var localPort) || localPort != port) return;
             var hexAddress = local[..colon];
             if (state == SynRecv)
             {
-                if (wildcard || SameAddress(hexAddress, address)) syn++;
-                continue;
+                if (!address.ContainsAnyExcept((byte)0) || SameAddress(hexAddress, address)) _syn++;
+                return;
             }
-            if (!SameAddress(hexAddress, address) || !NextToken(ref line, out var queues)) continue;
+            if (!SameAddress(hexAddress, address) || !NextToken(ref line, out var queues)) return;
             int qc = queues.IndexOf((byte)':');
-            if (qc < 0 || !TryHex(queues[(qc + 1)..], out var rx)) continue;
-            accept = rx;
-            listening = true;
+            if (qc < 0 || !TryHex(queues[(qc + 1)..], out var rx)) return;
+            _accept = rx;
+            _listening = true;
         }
-        return new QueueSizes(syn, accept, listening);
     }
 
     private static bool NextToken(ref ReadOnlySpan<byte> line, out ReadOnlySpan<byte> token)

@@ -70,10 +70,11 @@ public static class TlsProbe
 {
     public static TlsSession Open(TlsRequest r, Func<DateTime> utcNow)
     {
-        if (!r.NoTls) TcpTls.WarmUp(); // the trust store loads before the clock starts
+        var bare = r.Host.Length > 2 && r.Host[0] == '[' && r.Host[^1] == ']' ? r.Host[1..^1] : r.Host;
+        var serverName = r.ServerName ?? (bare.Length == 0 ? "localhost" : bare);
+        if (!r.NoTls) FirstUse.Tls(serverName, r.Protocols);
         using var limit = new StepLimit(r.Timeout);
         var secs = TcpProbe.Secs(r.Timeout);
-        var bare = r.Host.Length > 2 && r.Host[0] == '[' && r.Host[^1] == ']' ? r.Host[1..^1] : r.Host;
 
         var clock = Stopwatch.StartNew();
         Socket socket;
@@ -104,7 +105,6 @@ public static class TlsProbe
 
         var counting = new SentCounter(new NetworkStream(socket, ownsSocket: true));
         using var ssl = new SslStream(counting, leaveInnerStreamOpen: false);
-        var serverName = r.ServerName ?? (bare.Length == 0 ? "localhost" : bare);
         List<string> problems = [];
         X509Certificate2? leaf = null;
         var options = new SslClientAuthenticationOptions

@@ -97,6 +97,28 @@ public sealed class LinuxSocketQueueSizeTests : IDisposable
         (r.Exit, r.Stdout).Should().Be((3, $"UNKNOWN: mackerel-plugin-linux-socket-queue-size: cannot read {_box.PathOf("nowhere")}/net/tcp6: no such file\n"));
     }
 
+    /// <summary>
+    /// The plugin reads the table in 64 KB chunks: rows cut by a chunk's end, a junk line longer than a chunk
+    /// and a last row without its line end all count as in one piece.
+    /// </summary>
+    [Fact]
+    public void A_table_many_chunks_long_is_counted_row_by_row()
+    {
+        var table = new StringBuilder("  sl  local_address rem_address   st tx_queue rx_queue tr tm->when retrnsmt   uid  timeout inode\n");
+        for (int i = 0; i < 6000; i++)
+        {
+            if (i == 3000) table.Append(new string('x', 100_000)).Append('\n');
+            table.Append($"{i,4}: 0302010A:01BB {i:X8}:{i % 65536:X4} 03 00000000:00000000 00:00000000 00000000  1000        0 {100000 + i} 1 0 20 4 30 10 -1\n");
+        }
+        table.Append("6000: 0302010A:01BB 00000000:0000 0A 00000000:00000007 00:00000000 00000000     0        0 10261 1 0 299 0 0 2 -1");
+        Directory.CreateDirectory(_box.PathOf("proc/net"));
+        File.WriteAllText(_box.PathOf("proc/net/tcp"), table.ToString());
+        _box.Env["HOST_PROC"] = _box.PathOf("proc");
+        var r = _box.Run("mackerel-plugin-linux-socket-queue-size", "--ip", "10.1.2.3", "--port", "443");
+        r.Exit.Should().Be(0, r.ToString());
+        r.Stdout.Should().MatchRegex(@"^-socket-queue\.syn-queue\t6000\t\d+\n-socket-queue\.accept-queue\t7\t\d+\n$");
+    }
+
     [Fact]
     public void Smoke_on_this_machine()
     {
