@@ -58,8 +58,10 @@ public sealed class MackerelPluginSslhandshakeTimeTests : TlsTestBed
             ours.Add(ConnectAndHandshake(peer.Port).TotalMilliseconds);
         }
         var (theirs, mine) = (Median(plugin), Median(ours));
-        // The plugin truncates to whole ms; 1.5x and 1 ms of slack for what a fresh process cannot share.
-        theirs.Should().BeLessThanOrEqualTo(mine * 1.5 + 1,
+        // The runtime's first use of sockets and TLS counted as the peer's time added 12-15 ms; load slows
+        // both sides alike but the fresh process more: twice ours and 8 ms of slack still catch that, and
+        // a loaded machine cannot reach them (1.5x + 1 ms failed at 5.0 against 4.85 on a quiet one).
+        theirs.Should().BeLessThanOrEqualTo(mine * 2 + 8,
             $"the plugin's connect+handshake ({string.Join(", ", plugin)} ms) against this process's ({string.Join(", ", ours.Select(o => o.ToString("0.00", CultureInfo.InvariantCulture)))} ms)");
     }
 
