@@ -1,11 +1,11 @@
 namespace MetaCheck.State;
 
 /// <summary>
-/// Where a store lives and why; <see cref="SharedParent"/> marks the per-user directories under a shared,
-/// sticky one, found by owner in <see cref="SharedIn"/> (the agent's work directory, or /var/tmp for a user
+/// Where a store lives and why; <see cref="SharedIn"/> marks the per-user directories under a shared,
+/// sticky one, found by owner in that directory (the agent's work directory, or /var/tmp for a user
 /// without a home). <see cref="Fallback"/> says why the preferred place was passed over (a wrapper says it on stderr).
 /// </summary>
-public sealed record StateLocation(string Path, string Source, bool SharedParent = false, string? SharedIn = null, string? Fallback = null)
+public sealed record StateLocation(string Path, string Source, string? SharedIn = null, string? Fallback = null)
 {
     public void Deconstruct(out string path, out string source) => (path, source) = (Path, Source);
 }
@@ -52,11 +52,11 @@ public static class StateDirectory
     {
         var shared = OwnDirectory(parent, SharedDirName, owner => owner == 0 || owner == euid, null);
         var mine = shared is null ? null : OwnDirectory(shared, euid.ToString(), owner => owner == euid, null);
-        if (mine is not null) return new(mine, source, SharedParent: true, SharedIn: parent);
+        if (mine is not null) return new(mine, source, SharedIn: parent);
         var primary = System.IO.Path.Combine(parent, SharedDirName);
         var taken = shared is null && Posix.LStat(primary) is { } other
             ? $" ({primary} belongs to uid {other.OwnerId}: the first run makes a directory of its own beside it)" : "";
-        return new(System.IO.Path.Combine(shared ?? primary, euid.ToString()), source + taken, SharedParent: true, SharedIn: parent);
+        return new(System.IO.Path.Combine(shared ?? primary, euid.ToString()), source + taken, SharedIn: parent);
     }
 
     /// <summary>The user's own store when neither an option, METACHECK_STATE_DIR nor the agent's work directory decides.</summary>
@@ -205,9 +205,9 @@ public static class StateDirectory
         var shared = OwnDirectory(parent, SharedDirName, owner => owner == 0 || owner == me, Sticky1777)!;
         if (Posix.LStat(shared) is { } s && s.OwnerId == me && s.Mode != Sticky1777)
             File.SetUnixFileMode(shared, Sticky1777); // also turns a 0700 store of an older metacheck into the shared directory
-        bool existed = OwnDirectory(shared, me.ToString(), owner => owner == me, null) is not null;
-        var mine = OwnDirectory(shared, me.ToString(), owner => owner == me, Private)!;
-        if (!existed) AdoptOlderStore(shared, mine);
+        var existing = OwnDirectory(shared, me.ToString(), owner => owner == me, null);
+        var mine = existing ?? OwnDirectory(shared, me.ToString(), owner => owner == me, Private)!;
+        if (existing is null) AdoptOlderStore(shared, mine);
         if (Posix.LStat(mine) is { } m && (m.Mode & (UnixFileMode)0x3F) != 0) File.SetUnixFileMode(mine, Private);
         return mine;
     }

@@ -141,7 +141,7 @@ public sealed class StoreLocationTests : IDisposable
         var root = StateDirectory.Resolve(null, env, 0);
         root.Source.Should().Contain($"{shared} belongs to uid 65534: the first run makes a directory of its own beside it");
         StateDirectory.Resolve(null, env, 65534).Should().Be(
-            new StateLocation(Path.Combine(shared, "65534"), "MACKEREL_PLUGIN_WORKDIR", SharedParent: true, SharedIn: workdir));
+            new StateLocation(Path.Combine(shared, "65534"), "MACKEREL_PLUGIN_WORKDIR", SharedIn: workdir));
         _box.Env["METACHECK_STATE_DIR"] = null;
         _box.Env["MACKEREL_PLUGIN_WORKDIR"] = workdir;
         _box.Run("delay-checker", ["-c", "3", "--", .. Down]).Stdout.Should().Be("DelayWarn(1/3): down\n");
