@@ -172,26 +172,27 @@ public sealed partial class WrapperRun : IDisposable
             return new InnerOutcome(RunOutcome.LaunchFailed, 3, Line($"UNKNOWN: {e.Message}"), null, startedAt, 0);
         }
 
-        var display = ShellQuote.Join(Secrets.Redact(argv));
+        // Only the messages of a run that did not end normally name the command: redact it for them alone.
+        string Display() => ShellQuote.Join(Secrets.Redact(argv));
         if (result.Truncated)
-            _env.Stderr.WriteLine($"metacheck: {_wrapper}: output of {display} cut at {RunSettings.DefaultMaxOutput} bytes");
+            _env.Stderr.WriteLine($"metacheck: {_wrapper}: output of {Display()} cut at {RunSettings.DefaultMaxOutput} bytes");
         if (result.Interrupted)
             return new InnerOutcome(RunOutcome.Interrupted, 3,
-                Join(result.Stdout, $"UNKNOWN: {_wrapper} was interrupted ({SignalName(result.InterruptSignal)}); killed {display}"),
+                Join(result.Stdout, $"UNKNOWN: {_wrapper} was interrupted ({SignalName(result.InterruptSignal)}); killed {Display()}"),
                 null, result.StartedAtMs, result.DurationMs);
         if (result.TimedOut)
         {
             var word = StatusNames.Word(_timeoutStatus);
             return new InnerOutcome(RunOutcome.TimedOut, (int)_timeoutStatus,
-                Join(result.Stdout, $"{word}: {display} timed out after {_settings.Timeout!.Value.TotalSeconds:0.###} s and was killed"),
+                Join(result.Stdout, $"{word}: {Display()} timed out after {_settings.Timeout!.Value.TotalSeconds:0.###} s and was killed"),
                 null, result.StartedAtMs, result.DurationMs);
         }
         // Only a death the wait status reports is a signal; `exit 130` is an exit code like any other.
         if (result.Signal is { } sig)
-            return new InnerOutcome(RunOutcome.Ran, 3, Join(result.Stdout, $"UNKNOWN: {display} was killed by {SignalName(sig)}"),
+            return new InnerOutcome(RunOutcome.Ran, 3, Join(result.Stdout, $"UNKNOWN: {Display()} was killed by {SignalName(sig)}"),
                 result.ExitCode, result.StartedAtMs, result.DurationMs);
         if (result.ExitCode < 0)
-            return new InnerOutcome(RunOutcome.Ran, 3, Join(result.Stdout, $"UNKNOWN: the exit status of {display} was lost (another process reaped it)"),
+            return new InnerOutcome(RunOutcome.Ran, 3, Join(result.Stdout, $"UNKNOWN: the exit status of {Display()} was lost (another process reaped it)"),
                 null, result.StartedAtMs, result.DurationMs);
         return new InnerOutcome(RunOutcome.Ran, StatusNames.Normalize(result.ExitCode), result.Stdout,
             result.ExitCode, result.StartedAtMs, result.DurationMs);
