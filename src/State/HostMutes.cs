@@ -77,16 +77,7 @@ public static class HostMutes
         var text = new StringBuilder(Header).Append('\n');
         foreach (var m in change(mutes))
             text.Append($"{m.FromMs}\t{m.UntilMs}\t{OneField(m.HostMatch ?? "")}\t{OneField(m.Reason)}\n");
-        var temp = $"{path}.{Environment.ProcessId}.new";
-        File.Delete(temp); // left by a writer that died (under the lock, no other writer is using it)
-        using (var file = new FileStream(temp, new FileStreamOptions { Mode = FileMode.CreateNew, Access = FileAccess.Write }))
-        {
-            // 0644 whatever root's umask: every user's wrappers must read it.
-            File.SetUnixFileMode(file.SafeFileHandle, (UnixFileMode)0x1a4);
-            file.Write(Encoding.UTF8.GetBytes(text.ToString()));
-            file.Flush(flushToDisk: true);
-        }
-        File.Move(temp, path, overwrite: true);
+        AtomicFile.Write(path, Encoding.UTF8.GetBytes(text.ToString()), (UnixFileMode)0x1a4); // 0644: every user's wrappers read it
     }
 
     /// <summary>One writer at a time: an exclusive lock file, waited for at most <see cref="LockWait"/>.</summary>

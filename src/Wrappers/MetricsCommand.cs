@@ -54,8 +54,8 @@ public static class MetricsCommand
     public static int Main(string[] args, PluginContext context)
     {
         var stateDir = StoreCommands.StateDirOption();
-        var format = Opt.Text("--format", "mackerel (default: name, value, epoch per line) or prometheus (node_exporter's textfile format).");
-        format.HelpName = "mackerel|prometheus"; // completion offers the two values
+        var format = Opt.OneOf("--format", "mackerel (default: name, value, epoch per line) or prometheus (node_exporter's textfile format).",
+            ["mackerel", "prometheus"]);
         var output = Opt.Text("--output", "With --format prometheus: write this file atomically (a temporary file in its directory, then renamed) instead of stdout.");
         output.HelpName = "file";
         var definition = Cli.Define(Dialect.GetoptLongStrict, Name,
@@ -252,31 +252,16 @@ public static class MetricsCommand
         return sb.Append('"');
     }
 
-    /// <summary>
-    /// The collector reads the directory at any moment: the text goes to a new file beside the target
-    /// (same file system), is flushed to disk, then renamed over it, so a reader sees the old file or the new one.
-    /// </summary>
+    /// <summary>The collector reads the directory at any moment, as another user: the whole file or none, 0644.</summary>
     private static void WriteAtomically(string path, string text)
     {
-        var full = Path.GetFullPath(path);
-        var temp = Path.Combine(Path.GetDirectoryName(full)!, $".{Path.GetFileName(full)}.{Environment.ProcessId}.{Random.Shared.Next():x8}.tmp");
         try
         {
-            using (var stream = new FileStream(temp, new FileStreamOptions
-            {
-                Mode = FileMode.CreateNew, Access = FileAccess.Write,
-                UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.GroupRead | UnixFileMode.OtherRead,
-            }))
-            {
-                stream.Write(Encoding.UTF8.GetBytes(text));
-                stream.Flush(flushToDisk: true);
-            }
-            File.Move(temp, full, overwrite: true);
+            AtomicFile.Write(path, Encoding.UTF8.GetBytes(text), (UnixFileMode)0x1a4);
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
-            try { File.Delete(temp); } catch (IOException) { } catch (UnauthorizedAccessException) { }
-            throw new DataSourceException($"cannot write {full}: {IoError.Reason(e)}");
+            throw new DataSourceException($"cannot write {Path.GetFullPath(path)}: {IoError.Reason(e)}");
         }
     }
 }

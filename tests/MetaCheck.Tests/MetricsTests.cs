@@ -134,6 +134,17 @@ public sealed class MetricsTests : IDisposable
     }
 
     [Fact]
+    public void The_prometheus_file_is_readable_by_the_collector_whatever_the_umask()
+    {
+        // node_exporter reads the file as its own user; root's cron or timer may run with umask 077.
+        Runs("db", 0);
+        var file = _box.PathOf("metacheck.prom");
+        var r = _box.Shell($"umask 077; metacheck metrics --format prometheus --output '{file}'");
+        r.Exit.Should().Be(0, r.ToString());
+        File.GetUnixFileMode(file).Should().Be((UnixFileMode)0x1a4, "0644");
+    }
+
+    [Fact]
     public void Output_is_refused_for_the_mackerel_format_and_an_unknown_format_is_refused()
     {
         var r = _box.Run("metacheck", "metrics", "--output", _box.PathOf("x"));
