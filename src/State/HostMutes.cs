@@ -19,10 +19,18 @@ public static class HostMutes
     public static string PathFrom(Func<string, string?> env) => env(EnvVar) is { Length: > 0 } path ? path : DefaultPath;
 
     /// <summary>
-    /// The host-wide mutes not yet over at <paramref name="nowMs"/> (pending ones included). None when
-    /// the file does not exist; <paramref name="problem"/> says why a file that exists was not read.
+    /// The host-wide mutes not yet over at <paramref name="nowMs"/> (pending ones included), from the file
+    /// <paramref name="env"/> names. None when the file does not exist; a file that exists and was not
+    /// read (untrusted, unreadable) is said on <paramref name="err"/> as <paramref name="who"/>'s.
     /// </summary>
-    public static IReadOnlyList<Mute> Read(string path, long nowMs, out string? problem)
+    public static IReadOnlyList<Mute> Read(Func<string, string?> env, long nowMs, TextWriter err, string who)
+    {
+        var mutes = Read(PathFrom(env), nowMs, out var problem);
+        if (problem is not null) err.WriteLine($"metacheck: {who}: {problem}");
+        return mutes;
+    }
+
+    private static IReadOnlyList<Mute> Read(string path, long nowMs, out string? problem)
     {
         problem = null;
         try

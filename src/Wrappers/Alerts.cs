@@ -39,12 +39,8 @@ public sealed partial class WrapperRun
     }
 
     /// <summary>The host-wide mute in force for this check (root's `metacheck mute`), if any; an untrusted file is said on stderr.</summary>
-    private Mute? HostMute(CheckIdentity id, long nowMs)
-    {
-        var mutes = HostMutes.Read(HostMutes.PathFrom(_env.GetEnv), nowMs, out var problem);
-        if (problem is not null) _env.Stderr.WriteLine($"metacheck: {_wrapper}: {problem}");
-        return mutes.Where(m => m.InForce(nowMs) && m.Covers(id.Key, id.Id, id.Identifier, id.CommandLine)).MaxBy(m => m.UntilMs);
-    }
+    private Mute? HostMute(CheckIdentity id, long nowMs) => HostMutes.Read(_env.GetEnv, nowMs, _env.Stderr, _wrapper)
+        .Where(m => m.InForce(nowMs) && m.Covers(id.Key, id.Id, id.Identifier, id.CommandLine)).MaxBy(m => m.UntilMs);
 
     /// <summary>The decision as reported under <paramref name="mute"/>, given the status the server shows now.</summary>
     public static Decision Muted(Decision decision, Mute mute, int shownStatus, Instant now)

@@ -128,8 +128,7 @@ public static class MetricsCommand
     internal static IReadOnlyList<CheckMetrics> Collect(PluginContext context, string? explicitDir, IReadOnlyList<string> sampleArgs)
     {
         long nowMs = context.Clock.GetCurrentInstant().ToUnixTimeMilliseconds();
-        var hostMutes = HostMutes.Read(HostMutes.PathFrom(context.GetEnv), nowMs, out var problem);
-        if (problem is not null) context.Err.WriteLine($"metacheck: {Name}: {problem}");
+        var hostMutes = HostMutes.Read(context.GetEnv, nowMs, context.Err, Name);
         if (!HostStores.RootWithoutStore(explicitDir, context.GetEnv))
         {
             var dir = Guarded(() => StateDirectory.Resolve(explicitDir, context.GetEnv, Posix.EffectiveUserId).Path);

@@ -165,14 +165,6 @@ public static class MuteCommands
         Console.WriteLine();
     }
 
-    /// <summary>The host-wide mutes every user's `metacheck status` lists (an untrusted file: said on stderr).</summary>
-    public static IReadOnlyList<Mute> HostMutesNow(long nowMs)
-    {
-        var mutes = HostMutes.Read(HostMutes.PathFrom(Environment.GetEnvironmentVariable), nowMs, out var problem);
-        if (problem is not null) Console.Error.WriteLine($"metacheck: status: {problem}");
-        return mutes;
-    }
-
     /// <summary>The mute a wrapper would apply to this check now (its own or the store-wide one, whichever lasts longer).</summary>
     public static Mute? MuteOf(CheckSummary check, IReadOnlyList<Mute> mutes, long nowMs) =>
         mutes.Where(m => m.InForce(nowMs) && (m.IsHostWide ? m.Covers("", check.Id, check.Identifier, check.CommandLine) : m.CoversAll || m.CheckRowId == check.RowId))

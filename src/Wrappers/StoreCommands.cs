@@ -33,7 +33,7 @@ public static class StoreCommands
             var checks = store?.ListChecks() ?? [];
             if (parsed.GetValue(failing)) checks = [.. checks.Where(c => c.Streak > 0 || c.Alerting || c.LastStatus is > 0)];
             long now = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
-            IReadOnlyList<Mute> mutes = [.. MuteCommands.HostMutesNow(now), .. store?.ActiveMutes(now) ?? []];
+            IReadOnlyList<Mute> mutes = [.. HostMutes.Read(Environment.GetEnvironmentVariable, now, Console.Error, "status"), .. store?.ActiveMutes(now) ?? []];
             if (parsed.GetValue(json))
                 return WriteJson(w =>
                 {
