@@ -289,7 +289,95 @@ public static class Opt
 
     public static Option<bool> Flag(string name, string description, params string[] aliases) => new(name, aliases) { Description = description };
 
+    /// <summary>
+    /// A numeric threshold: a plain number keeps the original's meaning (<paramref name="meaning"/> turns it
+    /// into the range that says the same, e.g. <see cref="ThresholdRange.Below"/>), read as the original
+    /// read it (<paramref name="plain"/>); a value with `:`, `~` or `@` is a monitoring-plugins range. The
+    /// originals refused those forms, so nothing that worked changes.
+    /// </summary>
+    public static Option<ThresholdRange?> Threshold(string name, string description, PlainNumber plain, Func<double, ThresholdRange> meaning,
+        double? defaultValue = null, params string[] aliases)
+    {
+        var option = new Option<ThresholdRange?>(name, aliases)
+        {
+            Description = description,
+            HelpName = "threshold",
+            CustomParser = r =>
+            {
+                var text = r.Tokens.Count > 0 ? r.Tokens[0].Value : "";
+                if (ThresholdRange.IsRangeSyntax(text) ? ThresholdRange.TryParse(text, out var range) : plain.TryParse(text, out range, meaning))
+                    return range;
+                r.AddError($"{name} takes {plain.Says} or a range (10:, ~:10, 10:20, @10:20), got '{Shorten(text)}'");
+                return null;
+            },
+        };
+        if (defaultValue is { } d) option.DefaultValueFactory = _ => meaning(d);
+        return option;
+    }
+
+    /// <summary>`-v`, `--verbose`, repeatable: how much more a check says (0 when not given). Not in any original.</summary>
+    public static CountFlag Verbose() => new("-v", "More detail after the first line; repeat (-v -v) for more.", "--verbose");
+
     public static string Shorten(string text) => text.Length <= 40 ? text : text[..37] + "...";
+}
+
+/// <summary>How a check's original read a plain threshold number, and how its message says so.</summary>
+public sealed class PlainNumber(string says, Func<string, double?> parse)
+{
+    public string Says { get; } = says;
+
+    public bool TryParse(string text, out ThresholdRange range, Func<double, ThresholdRange> meaning)
+    {
+        range = null!;
+        if (parse(text) is not { } value) return false;
+        range = meaning(value);
+        return true;
+    }
+
+    /// <summary>Getopt::Long's `=i` (and our Opt.Int): a whole number within the original's bounds.</summary>
+    public static PlainNumber Int(long min, long max) => new($"a whole number from {min} to {max}", text =>
+        long.TryParse(text, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var v) && v >= min && v <= max ? v : null);
+
+    /// <summary>Seconds or a duration, as <see cref="Opt.Duration"/> reads them; the range's numbers are seconds.</summary>
+    public static PlainNumber Seconds(TimeSpan max) => new($"seconds (300, 2.5) or a duration (90s, 5m, 1h, 1d) up to {Opt.Limit(max)}", text =>
+        Opt.TryParseDuration(text, out var span) && span <= max ? span.TotalSeconds : null);
+
+    /// <summary>A float64 of a Go original (strconv.ParseFloat), finite.</summary>
+    public static PlainNumber GoFloat { get; } = new("a number", text =>
+        Opt.TryParseGoFloat(text, out var v) && double.IsFinite(v) ? v : null);
+}
+
+/// <summary>
+/// A flag that counts its occurrences (`-v -v` is 2). Like every option the originals did not have, it
+/// matches its full name only: an abbreviation the original took keeps its meaning (see Grammar).
+/// </summary>
+public sealed class CountFlag : Option<int>, IAddedOption
+{
+    public CountFlag(string name, string description, params string[] aliases) : base(name, aliases)
+    {
+        Description = description;
+        Arity = ArgumentArity.ZeroOrMore;
+        CustomParser = r => r.Tokens.Count;
+    }
+}
+
+/// <summary>
+/// An option MetaCheck added to a command whose original parsed abbreviations (Getopt::Long): only its
+/// full name matches, so that `--p` still means the original's `--port` next to our `--perfdata`.
+/// </summary>
+public interface IAddedOption;
+
+/// <summary>`--perfdata`: the check appends Nagios performance data (see docs/perfdata.md).</summary>
+public sealed class PerfdataFlag : Option<bool>, IAddedOption
+{
+    public const string Variable = "METACHECK_PERFDATA";
+
+    public PerfdataFlag() : base("--perfdata") =>
+        Description = $"Append Nagios performance data (monitoring-plugins format) after `|`; {Variable}=1 in the environment does it for every check.";
+
+    /// <summary>On when asked on the command line, or host-wide by METACHECK_PERFDATA (set, not empty, not 0).</summary>
+    public static bool Requested(bool flag, Func<string, string?> getEnv) =>
+        flag || getEnv(Variable) is { Length: > 0 } value && value != "0";
 }
 
 /// <summary>

@@ -84,9 +84,11 @@ public static class Grammar
     {
         var names = Names(option);
         var type = Nullable.GetUnderlyingType(option.ValueType) ?? option.ValueType;
-        bool numeric = type == typeof(int) || type == typeof(long) || type == typeof(double) || type == typeof(decimal) || type == typeof(TimeSpan);
+        // A threshold takes a number as its original's numeric option did (go-flags: a separate `-5` is its value).
+        bool numeric = type == typeof(int) || type == typeof(long) || type == typeof(double) || type == typeof(decimal) || type == typeof(TimeSpan)
+            || type == typeof(ThresholdRange);
         bool help = option is HelpFlag;
-        return new Spec(option, [.. names], help || type == typeof(bool), numeric, help);
+        return new Spec(option, [.. names], help || type == typeof(bool) || option is CountFlag, numeric, help);
     }
 
     /// <summary>An option's names as the front-ends match them (and help shows them): without dashes, no `?`, each once.</summary>
@@ -190,7 +192,7 @@ public static class Grammar
     private static Spec? GetoptFind(List<Spec> specs, string name, string token)
     {
         if (specs.FirstOrDefault(s => s.Names.Contains(name, StringComparer.Ordinal)) is { } exact) return exact;
-        var hits = specs.Where(s => s.Names.Any(n => n.StartsWith(name, StringComparison.Ordinal))).ToList();
+        var hits = specs.Where(s => s.Option is not IAddedOption && s.Names.Any(n => n.StartsWith(name, StringComparison.Ordinal))).ToList();
         if (hits.Count > 1)
             throw new UsageException($"option {Quote(token)} is ambiguous ({string.Join(", ", hits.Select(h => h.Shown))})");
         return hits.FirstOrDefault();

@@ -68,7 +68,7 @@ public static class HelpText
         return IsFlag(option) ? shown : $"{shown} <{ValueName(option)}>";
     }
 
-    private static bool IsFlag(Option option) => option is HelpFlag || (Nullable.GetUnderlyingType(option.ValueType) ?? option.ValueType) == typeof(bool);
+    private static bool IsFlag(Option option) => option is HelpFlag or CountFlag || (Nullable.GetUnderlyingType(option.ValueType) ?? option.ValueType) == typeof(bool);
 
     private static string ValueName(Option option)
     {
@@ -89,6 +89,7 @@ public static class HelpText
             null or false => null,
             Status status => StatusNames.Word(status),
             TimeSpan span => span.TotalSeconds.ToString(CultureInfo.InvariantCulture),
+            ThresholdRange { Plain: { } plain } => ThresholdRange.Number(plain),
             IFormattable value => value.ToString(null, CultureInfo.InvariantCulture),
             var value => value.ToString(),
         };

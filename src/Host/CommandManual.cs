@@ -21,6 +21,7 @@ internal static class CommandManual
         TimeZone = 64,
         Color = 128,
         ReportsHostPaths = 256, // doctor only shows them
+        Perfdata = 512,  // every check-* command (see Print)
     }
 
     private sealed record Entry(Reads Reads, params string[] Examples);
@@ -37,6 +38,7 @@ internal static class CommandManual
         (Reads.MackerelApi, "MACKEREL_APIKEY", "Mackerel API key when --apikey is not given (MACKEREL_TOKEN is read if it is unset)."),
         (Reads.TimeZone, "TZ", "Time zone of the windows when --tz is not given."),
         (Reads.Color, "NO_COLOR", "When set, no colours even on a terminal."),
+        (Reads.Perfdata, "METACHECK_PERFDATA", "When set and not 0: append Nagios performance data, as --perfdata does (docs/perfdata.md)."),
     ];
 
     private static readonly (Reads Flag, string Path, string Text)[] Files =
@@ -121,10 +123,12 @@ internal static class CommandManual
             Console.WriteLine($"UNKNOWN: metacheck: no manual entry for '{name}'");
             return 3;
         }
+        // Every check takes --perfdata (Plugin.Check adds it), so every check reads the host-wide switch.
+        var reads = entry.Reads | (name.StartsWith("check-", StringComparison.Ordinal) ? Reads.Perfdata : Reads.Nothing);
         foreach (var (flag, variable, text) in Variables)
-            if ((entry.Reads & flag) != 0) Console.WriteLine($"env\t{variable}\t{text}");
+            if ((reads & flag) != 0) Console.WriteLine($"env\t{variable}\t{text}");
         foreach (var (flag, path, text) in Files)
-            if ((entry.Reads & flag) != 0) Console.WriteLine($"file\t{path}\t{text}");
+            if ((reads & flag) != 0) Console.WriteLine($"file\t{path}\t{text}");
         foreach (var example in entry.Examples) Console.WriteLine($"example\t{example}");
         return 0;
     }

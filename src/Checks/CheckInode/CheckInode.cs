@@ -5,8 +5,11 @@ using MetaCheck.Core;
 
 namespace MetaCheck.Checks.CheckInode;
 
-/// <summary>One filesystem of `df -i`: its mount point and IUse% (null when df prints `-`, i.e. no inode data).</summary>
-public sealed record InodeUsage(string Mount, int? Percent)
+/// <summary>
+/// One filesystem of `df -i`: its mount point, IUse% and the inode counts (null where df prints `-`,
+/// i.e. no inode data).
+/// </summary>
+public sealed record InodeUsage(string Mount, int? Percent, long? Used = null, long? Total = null)
 {
     public override string ToString() => $"{Mount}:{(Percent is { } p ? p.ToString(CultureInfo.InvariantCulture) : "-")}%";
 }
@@ -20,16 +23,18 @@ public static partial class CheckInode
 
     public static int Main(string[] args, PluginContext context)
     {
-        var warning = Opt.OptionalInt("-w", "WARNING when a filesystem uses at least this percentage of its inodes.", 0, 100, "--warning");
-        var critical = Opt.OptionalInt("-c", "CRITICAL when a filesystem uses at least this percentage of its inodes.", 0, 100, "--critical");
-        var definition = Cli.Define(Dialect.GetoptLong, Name, "Alert on inode usage of mounted filesystems (df -i). Example: check-inode -w 80 -c 90", warning, critical);
+        var warning = Opt.Threshold("-w", "WARNING when a filesystem uses at least this percentage of its inodes.", PlainNumber.Int(0, 100), ThresholdRange.AtLeast, null, "--warning");
+        var critical = Opt.Threshold("-c", "CRITICAL when a filesystem uses at least this percentage of its inodes.", PlainNumber.Int(0, 100), ThresholdRange.AtLeast, null, "--critical");
+        var verbose = Opt.Verbose();
+        var definition = Cli.Define(Dialect.GetoptLong, Name, "Alert on inode usage of mounted filesystems (df -i). Example: check-inode -w 80 -c 90", warning, critical, verbose);
         return Plugin.Check(definition, args, context, parsed =>
         {
-            int? w = parsed.GetValue(warning), c = parsed.GetValue(critical);
+            ThresholdRange? w = parsed.GetValue(warning), c = parsed.GetValue(critical);
             if (w is null || c is null) throw new UsageException("give both -w and -c (percent of inodes used)");
             var volumes = Parse(Tool.Output(context, "df", "-i"));
             if (volumes.Count == 0) throw new DataSourceException("df -i printed no filesystem line");
-            return Evaluate(volumes, w.Value, c.Value);
+            var result = Evaluate(volumes, w, c);
+            return parsed.GetValue(verbose) == 0 ? result : result with { Details = [.. volumes.Select(Detail)] };
         });
     }
 
@@ -47,27 +52,44 @@ public static partial class CheckInode
             if (!m.Success) continue;
             var pct = m.Groups["pct"].Value;
             int? percent = pct == "-" ? null : int.Parse(pct.TrimEnd('%'), CultureInfo.InvariantCulture);
-            volumes.Add(new InodeUsage(m.Groups["mount"].Value, percent));
+            volumes.Add(new InodeUsage(m.Groups["mount"].Value, percent, Count(m.Groups["used"].Value), Count(m.Groups["total"].Value)));
         }
         return volumes;
     }
 
-    /// <summary>At least -c (or -w) percent alerts; the last offending filesystem in df's order is named.</summary>
-    public static CheckResult Evaluate(IReadOnlyList<InodeUsage> volumes, int warning, int critical)
+    private static long? Count(string text) => long.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out var n) ? n : null;
+
+    /// <summary>
+    /// Plain -w/-c alert at that percentage or more (the original's rule); the last offending filesystem
+    /// in df's order is named. A range alerts where the guidelines say, and the message names the range.
+    /// </summary>
+    public static CheckResult Evaluate(IReadOnlyList<InodeUsage> volumes, ThresholdRange warning, ThresholdRange critical)
     {
-        string? warnMount = null, critMount = null;
+        InodeUsage? warnVolume = null, critVolume = null;
+        var perfdata = new List<PerfValue>();
         foreach (var v in volumes)
         {
             if (v.Percent is not { } pct) continue;
-            if (pct >= warning) warnMount = v.Mount;
-            if (pct >= critical) critMount = v.Mount;
+            if (warning.Alerts(pct)) warnVolume = v;
+            if (critical.Alerts(pct)) critVolume = v;
+            perfdata.Add(new PerfValue(v.Mount, pct, "%", warning, critical, 0, 100));
         }
         var list = string.Join(", ", volumes);
-        if (critMount is not null) return CheckResult.Of(Status.Critical, $"used inode more than {critical}% on volume {critMount} | {list}");
-        if (warnMount is not null) return new CheckResult(Status.Warning, $"WARNINGS: used inode more than {warning}% on volume {warnMount} | {list}");
-        return CheckResult.Of(Status.Ok, list);
+        var result = critVolume is not null ? CheckResult.Of(Status.Critical, $"{Breach(critical, critVolume)} | {list}")
+            : warnVolume is not null ? new CheckResult(Status.Warning, $"WARNINGS: {Breach(warning, warnVolume)} | {list}")
+            : CheckResult.Of(Status.Ok, list);
+        return result with { Perfdata = perfdata };
     }
 
-    [GeneratedRegex(@"^\S*\s+\S+\s+\S+\s+\S+\s+(?<pct>\d{1,3}%|-)\s+(?<mount>\S.*?)\s*$")]
+    private static string Breach(ThresholdRange threshold, InodeUsage volume) => threshold.Plain is { } plain
+        ? $"used inode more than {ThresholdRange.Number(plain)}% on volume {volume.Mount}"
+        : $"inode usage {volume.Percent}% is {threshold.Where} on volume {volume.Mount}";
+
+    /// <summary>-v: one line per filesystem with its counts, as df gave them.</summary>
+    public static string Detail(InodeUsage v) => v.Percent is { } pct && v.Used is { } used && v.Total is { } total
+        ? $"{v.Mount}: {used} of {total} inodes used ({pct}%)"
+        : $"{v.Mount}: no inode data";
+
+    [GeneratedRegex(@"^\S*\s+(?<total>\S+)\s+(?<used>\S+)\s+\S+\s+(?<pct>\d{1,3}%|-)\s+(?<mount>\S.*?)\s*$")]
     private static partial Regex DfLine();
 }

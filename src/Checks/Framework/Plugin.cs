@@ -9,13 +9,18 @@ namespace MetaCheck.Checks.Framework;
 /// </summary>
 public static class Plugin
 {
-    public static int Check(CliCommand definition, string[] args, PluginContext context, Func<ParseResult, CheckResult> check) =>
-        Cli.Run(definition, args, parsed => Guard(definition.Name, context, () =>
+    /// <remarks>Every check takes `--perfdata` (and METACHECK_PERFDATA): it is added here, once for all.</remarks>
+    public static int Check(CliCommand definition, string[] args, PluginContext context, Func<ParseResult, CheckResult> check)
+    {
+        var perfdata = new PerfdataFlag();
+        definition.Options.Add(perfdata);
+        return Cli.Run(definition, args, parsed => Guard(definition.Name, context, () =>
         {
             var result = check(parsed);
-            context.Out.Write(result.Text + "\n");
+            context.Out.Write(result.Render(PerfdataFlag.Requested(parsed.GetValue(perfdata), context.GetEnv)));
             return (int)result.Status;
         }));
+    }
 
     /// <summary>With MACKEREL_AGENT_PLUGIN_META set (and not "0"), prints the graph definition instead of collecting.</summary>
     public static int Metrics(CliCommand definition, string[] args, PluginContext context,

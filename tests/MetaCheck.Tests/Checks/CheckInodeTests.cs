@@ -24,8 +24,8 @@ public sealed class CheckInodeTests : IDisposable
     public void Parses_wrapped_devices_dashes_and_mount_points_with_spaces()
     {
         var volumes = CheckInode.Parse(FakeCommands.ReadFixture("df-outputs/df-i-wrapped.txt"));
-        volumes.Should().Equal(new InodeUsage("/dev", 1), new InodeUsage("/", 95), new InodeUsage("/proc", null),
-            new InodeUsage("/data", 85), new InodeUsage("/wrapped", 50), new InodeUsage("/mnt/usb stick", 11));
+        volumes.Should().Equal(new InodeUsage("/dev", 1, 404, 1007043), new InodeUsage("/", 95, 6225920, 6553600), new InodeUsage("/proc", null, 0, 0),
+            new InodeUsage("/data", 85, 850000, 1000000), new InodeUsage("/wrapped", 50, 100000, 200000), new InodeUsage("/mnt/usb stick", 11, 6554, 65536));
     }
 
     [Theory]
@@ -37,8 +37,46 @@ public sealed class CheckInodeTests : IDisposable
     [InlineData(96, 99, Status.Ok, "OK: " + Wrapped)]
     [InlineData(0, 100, Status.Warning, "WARNINGS: used inode more than 0% on volume /mnt/usb stick | " + Wrapped)]
     public void Thresholds_are_at_least_and_name_the_last_offending_volume(int w, int c, Status status, string text) =>
-        CheckInode.Evaluate(CheckInode.Parse(FakeCommands.ReadFixture("df-outputs/df-i-wrapped.txt")), w, c)
-            .Should().Be(new CheckResult(status, text));
+        CheckInode.Evaluate(CheckInode.Parse(FakeCommands.ReadFixture("df-outputs/df-i-wrapped.txt")), ThresholdRange.AtLeast(w), ThresholdRange.AtLeast(c))
+            .Should().Match<CheckResult>(r => r.Status == status && r.Text == text);
+
+    [Theory]
+    [InlineData("80:", "90:", Status.Critical, "CRITICAL: inode usage 11% is outside 90: on volume /mnt/usb stick")]   // the last one below 90 in df's order
+    [InlineData("~:90", "~:95", Status.Warning, "WARNINGS: inode usage 95% is outside ~:90 on volume /")]       // above 90 only; 95 is not above 95
+    [InlineData("@10:20", "@94:95", Status.Critical, "CRITICAL: inode usage 95% is within 94:95 on volume /")]  // ends included
+    [InlineData("@12:49", "@96:99", Status.Ok, "OK: /dev:1%")]
+    public void Ranges_alert_as_the_guidelines_say(string w, string c, Status status, string start)
+    {
+        ThresholdRange.TryParse(w, out var warning).Should().BeTrue();
+        ThresholdRange.TryParse(c, out var critical).Should().BeTrue();
+        var result = CheckInode.Evaluate(CheckInode.Parse(FakeCommands.ReadFixture("df-outputs/df-i-wrapped.txt")), warning, critical);
+        (result.Status, result.Text).Should().Be((status, status == Status.Ok ? "OK: " + Wrapped : $"{start} | {Wrapped}"));
+    }
+
+    [Fact]
+    public void Perfdata_mode_moves_the_list_before_the_bar_and_gives_each_percentage_with_the_applied_thresholds()
+    {
+        _box.FakeCommand("df", "-i", "df-outputs/df-i-wrapped.txt");
+        var r = _box.Run("check-inode", "-w", "80", "-c", "90", "--perfdata");
+        (r.Exit, r.Stdout).Should().Be((2, $"CRITICAL: used inode more than 90% on volume / - {Wrapped} | " +
+            "/dev=1%;@80:;@90:;0;100 /=95%;@80:;@90:;0;100 /data=85%;@80:;@90:;0;100 /wrapped=50%;@80:;@90:;0;100 " +
+            "'/mnt/usb stick'=11%;@80:;@90:;0;100\n"));
+        _box.Env["METACHECK_PERFDATA"] = "1";
+        r = _box.Run("check-inode", "-w", "96", "-c", "~:98");
+        (r.Exit, r.Stdout).Should().Be((0, $"OK: {Wrapped} | /dev=1%;@96:;~:98;0;100 /=95%;@96:;~:98;0;100 /data=85%;@96:;~:98;0;100 " +
+            "/wrapped=50%;@96:;~:98;0;100 '/mnt/usb stick'=11%;@96:;~:98;0;100\n"));
+        _box.Env["METACHECK_PERFDATA"] = "0";
+        _box.Run("check-inode", "-w", "96", "-c", "98").Stdout.Should().Be($"OK: {Wrapped}\n", "0 turns the host-wide switch off");
+    }
+
+    [Fact]
+    public void Verbose_adds_one_line_per_filesystem_with_its_counts()
+    {
+        _box.FakeCommand("df", "-i", "df-outputs/df-i-wrapped.txt");
+        var r = _box.Run("check-inode", "-w", "96", "-c", "98", "-v");
+        r.Stdout.Should().Be($"OK: {Wrapped}\n/dev: 404 of 1007043 inodes used (1%)\n/: 6225920 of 6553600 inodes used (95%)\n/proc: no inode data\n" +
+            "/data: 850000 of 1000000 inodes used (85%)\n/wrapped: 100000 of 200000 inodes used (50%)\n/mnt/usb stick: 6554 of 65536 inodes used (11%)\n");
+    }
 
     [Fact]
     public void Fake_df_every_status_through_the_binary()

@@ -22,8 +22,45 @@ public sealed class CheckUptimeTests : IDisposable
     [InlineData(330, 600, 400, Status.Critical, "CRITICAL: uptime is less than 400 | up 0 days,  0:05")]
     [InlineData(330, 300, null, Status.Ok, "OK: up 0 days,  0:05")]
     [InlineData(330, null, 330, Status.Ok, "OK: up 0 days,  0:05")]
-    public void Thresholds_are_strictly_less_than(long uptime, int? w, int? c, Status status, string text) =>
-        CheckUptime.Evaluate(uptime, w, c).Should().Be(new CheckResult(status, text));
+    public void Thresholds_are_strictly_less_than(long uptime, int? w, int? c, Status status, string text)
+    {
+        var result = CheckUptime.Evaluate(uptime, w is { } ww ? ThresholdRange.Below(ww) : null, c is { } cc ? ThresholdRange.Below(cc) : null);
+        (result.Status, result.Text).Should().Be((status, text));
+    }
+
+    [Theory]
+    [InlineData("86400:", "3600:", 7200, Status.Warning, "WARNING: uptime 7200 s is outside 86400: | up 0 days,  2:00")]
+    [InlineData("~:600", "~:86400", 90000, Status.Critical, "CRITICAL: uptime 90000 s is outside ~:86400 | up 1 days,  1:00")]
+    [InlineData("@0:600", "@0:60", 600, Status.Warning, "WARNING: uptime 600 s is within 0:600 | up 0 days,  0:10")]
+    [InlineData("@0:600", "@0:60", 601, Status.Ok, "OK: up 0 days,  0:10")]
+    public void Ranges_alert_as_the_guidelines_say(string w, string c, long uptime, Status status, string text)
+    {
+        ThresholdRange.TryParse(w, out var warning).Should().BeTrue();
+        ThresholdRange.TryParse(c, out var critical).Should().BeTrue();
+        var result = CheckUptime.Evaluate(uptime, warning, critical);
+        (result.Status, result.Text).Should().Be((status, text));
+    }
+
+    [Fact]
+    public void Perfdata_mode_gives_uptime_in_seconds_with_the_applied_thresholds()
+    {
+        var r = _box.RunOn("uptime-5min", "check-uptime", "-w", "600", "-c", "60", "--perfdata");
+        (r.Exit, r.Stdout).Should().Be((1, "WARNING: uptime is less than 600 - up 0 days,  0:05 | uptime=330s;600:;60:;0\n"));
+        r = _box.RunOn("uptime-5min", "check-uptime", "-w", "@0:600", "--perfdata", "-v");
+        r.Stdout.Should().MatchRegex(@"^WARNING: uptime 330 s is within 0:600 - up 0 days,  0:05 \| uptime=330s;@0:600;;0\nbooted at \d{4}-\d\d-\d\d \d\d:\d\d:\d\d UTC\n$");
+    }
+
+    [Theory]
+    [InlineData("10:5")]
+    [InlineData("@")]
+    [InlineData("1:2:3")]
+    [InlineData("-1")]
+    [InlineData("x:")]
+    public void Fix_a_bad_range_is_a_usage_error_naming_both_forms(string bad)
+    {
+        var r = _box.Run("check-uptime", "-w", bad);
+        (r.Exit, r.Stdout).Should().Be((3, $"UNKNOWN: check-uptime: -w takes a whole number from 0 to 2147483647 or a range (10:, ~:10, 10:20, @10:20), got '{bad}' (see check-uptime --help)\n"));
+    }
 
     [Fact]
     public void Reads_proc_uptime_of_a_fixture_host()
