@@ -2,6 +2,7 @@ using MetaCheck.Checks.CheckLongtransactionCnt;
 using MetaCheck.Checks.CheckMysqlBackup;
 using MetaCheck.Checks.MySql;
 using MetaCheck.Checks.MysqlExtend;
+using MetaCheck.Core;
 
 namespace MetaCheck.Tests.Unit;
 
@@ -55,7 +56,8 @@ public sealed class MySqlPureTests
     [InlineData(3, 0, 0, 0)]
     [InlineData(0, 1, 1, 0)]
     public void Long_transactions_alert_at_or_above_the_counts_and_zero_disables(int count, int warn, int crit, int status) =>
-        ((int)CheckLongtransactionCnt.Evaluate(count, warn, crit).Status).Should().Be(status);
+        ((int)CheckLongtransactionCnt.Evaluate([.. Enumerable.Repeat(new OpenTransaction(10), count)], 5, ThresholdRange.AtLeast(warn), ThresholdRange.AtLeast(crit))
+            .Status).Should().Be(status);
 
     [Theory]
     [InlineData(45, "45s")]
