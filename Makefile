@@ -62,7 +62,7 @@ bench: $(BINARY)
 # pinned in .config/dotnet-tools.json, mutates these files of each project and runs the in-process tests
 # (tests/MetaCheck.Tests/stryker-config.json) against each mutant. `make mutation MUTATION=Core` runs one project.
 MUTATION          ?= Core State Wrappers
-MUTATE_Core       := Grammar.cs
+MUTATE_Core       := Grammar.cs ThresholdRange.cs
 MUTATE_State      := StateDirectory.cs CheckIdentity.cs
 MUTATE_Wrappers   := DelayChecker.cs IntervalChecker.cs TimeRanges.cs
 

@@ -235,25 +235,54 @@ public static class StateDirectory
         return FirstAlternative(parent, name, accepted) ?? mine;
     }
 
+    /// <summary>
+    /// Every per-user directory under the shared <paramref name="parent"/> (an agent's work directory,
+    /// /var/tmp) that a user's own runs could have picked (see <see cref="EnsureShared"/>): in `metacheck`
+    /// or `metacheck.*` owned by root or by that user, the directory named after its uid, or `uid.*` when
+    /// another user took the name, owned by that uid. For root's commands that cover every user.
+    /// </summary>
+    public static IEnumerable<(uint Uid, string Path)> PerUserDirectories(string parent)
+    {
+        foreach (var shared in Entries(parent, SharedDirName))
+        {
+            if (Posix.LStat(shared) is not { IsDirectory: true, IsSymlink: false } info) continue;
+            foreach (var dir in Entries(shared, null))
+            {
+                var name = System.IO.Path.GetFileName(dir);
+                int dot = name.IndexOf('.');
+                if (!uint.TryParse(dot < 0 ? name : name[..dot], System.Globalization.NumberStyles.None, null, out var uid)) continue;
+                if ((info.OwnerId == 0 || info.OwnerId == uid) && Accepted(dir, owner => owner == uid)) yield return (uid, dir);
+            }
+        }
+    }
+
+    /// <summary><paramref name="name"/> and `name.*` in <paramref name="dir"/> (every entry when null), in ordinal order; none when unreadable.</summary>
+    private static string[] Entries(string dir, string? name)
+    {
+        string[] found;
+        try
+        {
+            found = name is null ? Directory.GetFileSystemEntries(dir)
+                : [.. Directory.GetFileSystemEntries(dir, name + ".*", new EnumerationOptions { MatchType = MatchType.Simple })
+                    .Prepend(System.IO.Path.Combine(dir, name)).Distinct()];
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            return [];
+        }
+        Array.Sort(found, StringComparer.Ordinal);
+        return found;
+    }
+
     private static bool Accepted(string path, Func<uint, bool> accepted) =>
         Posix.LStat(path) is { IsDirectory: true, IsSymlink: false } info && accepted(info.OwnerId);
 
     private static string? FirstAlternative(string parent, string name, Func<uint, bool> accepted)
     {
-        string[] candidates;
-        try
+        var primary = System.IO.Path.Combine(parent, name);
+        foreach (var candidate in Entries(parent, name))
         {
-            // Simple matching: the default (DOS) rules also match name itself with "name.*".
-            candidates = Directory.GetFileSystemEntries(parent, name + ".*", new EnumerationOptions { MatchType = MatchType.Simple });
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-        {
-            return null;
-        }
-        Array.Sort(candidates, StringComparer.Ordinal);
-        foreach (var candidate in candidates)
-        {
-            if (Accepted(candidate, accepted)) return candidate;
+            if (candidate != primary && Accepted(candidate, accepted)) return candidate;
         }
         return null;
     }

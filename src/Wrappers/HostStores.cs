@@ -8,7 +8,7 @@ public sealed record UserStore(string User, string Directory);
 /// <summary>
 /// The stores of every user whose checks run on this host, for root's host-wide commands: root's own,
 /// those of the users Icinga 2 and Nagios run checks as (their home), and every user's directory in
-/// mackerel-agent's shared work directory (`user = ...` checks).
+/// mackerel-agent's shared work directory (`user = ...` checks) and in /var/tmp (users without a home).
 /// </summary>
 public static class HostStores
 {
@@ -39,17 +39,12 @@ public static class HostStores
         foreach (var (user, _) in AgentUsers)
             if (Posix.User(user) is { } account)
                 Add(user, StateDirectory.Resolve(null, _ => null, account.Uid, _ => account.Home).Path);
-        var shared = Path.Combine(AgentWorkdir(env), StateDirectory.SharedDirName);
-        try
-        {
-            var names = UserNames();
-            foreach (var dir in Directory.EnumerateDirectories(shared).Order(StringComparer.Ordinal))
-                if (uint.TryParse(Path.GetFileName(dir), out var uid))
-                    Add(names.GetValueOrDefault(uid) ?? $"uid{uid}", dir);
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-        {
-        }
+        // The agent's work directory, and /var/tmp where users without a home keep theirs; a user whose
+        // name was taken there has a `uid.*` directory of its own.
+        var names = UserNames();
+        foreach (var parent in new[] { AgentWorkdir(env), StateDirectory.NoHomeParent })
+            foreach (var (uid, dir) in StateDirectory.PerUserDirectories(parent))
+                Add(names.GetValueOrDefault(uid) ?? $"uid{uid}", dir);
         return found;
     }
 
@@ -57,10 +52,16 @@ public static class HostStores
     private static Dictionary<uint, string> UserNames()
     {
         var names = new Dictionary<uint, string>();
-        foreach (var line in File.ReadLines("/etc/passwd"))
+        try
         {
-            var fields = line.Split(':');
-            if (fields.Length > 2 && uint.TryParse(fields[2], out var uid)) names.TryAdd(uid, fields[0]);
+            foreach (var line in File.ReadLines("/etc/passwd"))
+            {
+                var fields = line.Split(':');
+                if (fields.Length > 2 && uint.TryParse(fields[2], out var uid)) names.TryAdd(uid, fields[0]);
+            }
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
         }
         return names;
     }

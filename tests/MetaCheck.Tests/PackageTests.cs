@@ -145,7 +145,8 @@ public sealed class PackageTests : IDisposable
         Complete(bin, "metacheck", "check-tcp", "--ex").Should().Equal("--expect-pattern", "--expect-closed");
         Complete(bin, "metacheck", "status", "--j").Should().Equal("--json");
         Complete(bin, "metacheck", "periodic-").Should().Equal("periodic-checker");
-        Complete(bin, "check-uptime", "--v").Should().Equal("--version");
+        Complete(bin, "check-uptime", "--v").Should().Equal("--verbose", "--version");
+        Complete(bin, "check-inode", "--perf").Should().Equal("--perfdata");
         // After the wrapper's options the words belong to the inner command, with its own completion.
         Complete(bin, "delay-checker", "-c", "3", "--", "check-tcp", "--host").Should().Equal("--hostname");
 

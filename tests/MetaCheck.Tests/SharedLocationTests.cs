@@ -131,6 +131,17 @@ public sealed class SharedLocationTests : IDisposable
         var own = Directory.GetDirectories(shared, $"{victim.Uid}.*").Where(d => Path.GetFileName(d) != victim.Uid.ToString() && Sh($"stat -c %u {d}").Stdout.Trim() == victim.Uid.ToString()).ToList();
         own.Should().ContainSingle("the victim's directory is one of its own beside the squatted name");
         File.Exists(Path.Combine(own[0], "metacheck.db")).Should().BeTrue();
+        RootsMetrics(workdir).Should().ContainMatch($"metacheck.failure_streak.{victim.Name}_*\t3\t*", "root's metrics cover the directory beside the squatted name");
+    }
+
+    /// <summary>`metacheck metrics` as root naming no store: every user's checks on the host.</summary>
+    private string[] RootsMetrics(string? workdir)
+    {
+        _box.Env["METACHECK_STATE_DIR"] = null;
+        _box.Env["MACKEREL_PLUGIN_WORKDIR"] = workdir;
+        var r = _box.Run("metacheck", "metrics");
+        r.Exit.Should().Be(0, r.ToString());
+        return r.Lines;
     }
 
     [Fact]
@@ -176,6 +187,7 @@ public sealed class SharedLocationTests : IDisposable
             var doctor = As(user.Name, null, "/root", Path.Combine(Installed.BinDir, "metacheck"), "doctor");
             doctor.Stdout.Should().Contain("WARN  no home of its own (HOME=/root belongs to uid 0 and the passwd home /nonexistent does not exist); " +
                 $"history is kept in {parent}/{user.Uid}");
+            RootsMetrics(null).Should().ContainMatch($"metacheck.failure_streak.{user.Name}_*\t3\t*", "root's metrics cover users without a home");
         }
         finally
         {

@@ -9,6 +9,9 @@ namespace MetaCheck.Tests.Support;
 /// </summary>
 public sealed record ServiceStatus(int State, bool Hard, int Attempt, string Output, long LastCheck)
 {
+    /// <summary>The performance data the daemon kept from the last check (Nagios's $SERVICEPERFDATA$).</summary>
+    public string Perfdata { get; init; } = "";
+
     public static ServiceStatus? Parse(string statusDat) => ParseAll(statusDat).Values.FirstOrDefault();
 
     /// <summary>Every service's state, by its service_description.</summary>
@@ -19,7 +22,8 @@ public sealed record ServiceStatus(int State, bool Hard, int Attempt, string Out
         {
             string Field(string name) => Regex.Match(block.Groups[1].Value, $@"\n\s*{name}=(.*)").Groups[1].Value.Trim();
             all[Field("service_description")] = new ServiceStatus(int.Parse(Field("current_state")), Field("state_type") == "1",
-                int.Parse(Field("current_attempt")), Field("plugin_output"), long.Parse(Field("last_check")));
+                int.Parse(Field("current_attempt")), Field("plugin_output"), long.Parse(Field("last_check")))
+                { Perfdata = Field("performance_data") };
         }
         return all;
     }

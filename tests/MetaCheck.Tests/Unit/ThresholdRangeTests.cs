@@ -24,6 +24,43 @@ public sealed class ThresholdRangeTests
         foreach (var v in quiet.Split(' ')) range.Alerts(double.Parse(v)).Should().BeFalse($"{v} does not alert for {text}");
     }
 
+    [Fact]
+    public void A_single_point_range_is_a_range()
+    {
+        ThresholdRange.TryParse("10:10", out var range).Should().BeTrue();
+        (range.Alerts(10), range.Alerts(9.9), range.Alerts(10.1)).Should().Be((false, true, true));
+    }
+
+    [Theory]
+    [InlineData("10", false)]
+    [InlineData("-5", false)]
+    [InlineData("2.5", false)]
+    [InlineData("10:", true)]
+    [InlineData("~:10", true)]
+    [InlineData("@10", true)]
+    [InlineData("~5", true)]
+    public void Only_a_colon_tilde_or_at_sign_asks_for_the_guidelines_meaning(string text, bool range) =>
+        ThresholdRange.IsRangeSyntax(text).Should().Be(range);
+
+    [Theory]
+    [InlineData("10:20", "outside 10:20")]
+    [InlineData("@10:20", "within 10:20")]
+    [InlineData("~:5", "outside ~:5")]
+    [InlineData("@~:5", "within ~:5")]
+    public void Messages_name_the_alerting_part(string text, string where)
+    {
+        ThresholdRange.TryParse(text, out var range).Should().BeTrue();
+        range.Where.Should().Be(where);
+    }
+
+    [Theory]
+    [InlineData(1e16, "10000000000000000")]
+    [InlineData(-0.0000001, "0")]
+    [InlineData(0.1234567, "0.123457")]
+    [InlineData(-2.5, "-2.5")]
+    public void Numbers_have_no_exponent_no_negative_zero_and_at_most_six_decimals(double value, string text) =>
+        ThresholdRange.Number(value).Should().Be(text);
+
     [Theory]
     [InlineData("")]
     [InlineData("@")]
