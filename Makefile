@@ -5,7 +5,7 @@ RELEASE_DIR := $(BUILD)/release
 BINARY      := $(RELEASE_DIR)/metacheck
 TEST_PREFIX := $(BUILD)/test-prefix
 DEMO_PREFIX := $(BUILD)/demo-prefix
-SOURCES     := $(shell find src -name '*.cs' -o -name '*.csproj') Directory.Build.props Directory.Packages.props
+SOURCES     := $(shell find src -name '*.cs' -o -name '*.csproj' -o -name '*.props') Directory.Build.props Directory.Packages.props
 
 .PHONY: all setup test-setup release install deb demo test bench mutation clean
 
