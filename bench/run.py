@@ -43,7 +43,7 @@ NOTES = """## Notes on the C floor (issue 23; from investigation on 2026-12-07, 
   while `delay-checker -c 3 -- sleep 0.5` waited for its command, 6.3 of its 8.8 MiB were clean pages of
   the 11.5 MB metacheck file (page cache, shared by every process running it), 1.4 MiB libc, and only
   0.6 MiB anonymous memory (`--version` alone peaks at 6.7 MiB, the floor at 3.2 MiB): the lever is the
-  size of the image a wrapper run touches, which a separate wrapper binary would cut.
+  size of the image a wrapper run touches, which the wrappers' own binary cut (below).
 - The 40-at-once burst (< 300 ms) was met in every run of this pass (142-187 ms, at about 2× the
   floor's CPU per run and 1.7-1.8× its burst time); it was 674 ms on an earlier, busier day.
 - The floor runs the inner command before it takes the write lock, as the wrappers do
@@ -53,8 +53,8 @@ NOTES = """## Notes on the C floor (issue 23; from investigation on 2026-12-07, 
   store, retention of old runs, legacy-state adoption. It links the system's libsqlite3 dynamically
   (the wrappers link SQLite statically), a cost counted against the floor.
 - The bound, in CPU: the floor's store work (floor without the spawn − `true`) is about 0.8 ms, and
-  an AOT hello-world that spawns `true` already costs about the whole floor (0.97-1.06× in CPU in
-  every run). 1.2× the floor leaves about 0.5 ms over that hello-world for option parsing, SQLite's
+  an AOT hello-world that spawns `true` already costs about the whole floor (0.92-1.06× in CPU in
+  every run). 1.2× the floor leaves 0.5-0.7 ms over that hello-world for option parsing, SQLite's
   open and transaction and the runtime's set-up of a real program's types: less than the store work
   alone takes in C. Without the spawn it is worse: the bare hello-world is already 1.2-1.3× the floor
   without the spawn. No Native AOT binary, however small, meets the time targets.
