@@ -77,9 +77,11 @@ _metacheck() {
   local cur=${COMP_WORDS[COMP_CWORD]} prev=${COMP_WORDS[COMP_CWORD-1]} cmd=${COMP_WORDS[0]##*/} first=1 inner=0 i values
   COMPREPLY=()
   if [[ $cmd != metacheck ]]; then
-    # A name another package also uses (Mackerel's check-tcp in /usr/bin): complete only ours.
-    local path; path=$(type -P -- "${COMP_WORDS[0]}") || return 0
-    [[ $(readlink -f -- "$path") == */metacheck ]] || return 0
+    # A name another package also uses (Mackerel's check-tcp in /usr/bin): complete only ours (the
+    # wrappers' names lead to their own binary).
+    local path real; path=$(type -P -- "${COMP_WORDS[0]}") || return 0
+    real=$(readlink -f -- "$path")
+    [[ $real == */metacheck || $real == */metacheck-wrappers ]] || return 0
   else
     if (( COMP_CWORD == 1 )); then
       COMPREPLY=($(compgen -W "$_metacheck_commands --help --version --list" -- "$cur"))
@@ -181,8 +183,9 @@ _metacheck() {
   local cmd=${words[1]:t} resolved=${commands[${words[1]}]:-${words[1]}}
   local _metacheck_bin=$resolved
   if [[ $cmd != metacheck ]]; then
-    # A name another package also uses (Mackerel's check-tcp in /usr/bin): complete only ours.
-    [[ ${resolved:A} == */metacheck ]] || { _default; return; }
+    # A name another package also uses (Mackerel's check-tcp in /usr/bin): complete only ours (the
+    # wrappers' names lead to their own binary).
+    [[ ${resolved:A} == */metacheck || ${resolved:A} == */metacheck-wrappers ]] || { _default; return; }
   else
     if (( CURRENT == 2 )); then compadd -- $_metacheck_commands --help --version --list; return; fi
     shift words; (( CURRENT-- )); cmd=${words[1]}

@@ -66,6 +66,8 @@ cat >"$root/usr/share/lintian/overrides/metacheck" <<'OVERRIDES'
 # A fixed-address (non-PIE) image is deliberate: it halves start-up, and an agent starts dozens of
 # these a minute. Why and the price: src/Host/MetaCheck.csproj, docs/benchmarks.md.
 metacheck: hardening-no-pie [usr/bin/metacheck]
+# The wrappers' own binary, which their links lead to, is linked the same way for the same reason.
+metacheck: hardening-no-pie [usr/lib/metacheck/metacheck-wrappers]
 # The run-history store of root's checks is private to root: other users' checks must neither read
 # nor plant files there (docs/state-store.md). The package creates it 0700 on purpose.
 metacheck: non-standard-dir-perm 0700 != 0755 [var/lib/metacheck/]
@@ -88,7 +90,8 @@ Description: meta-checkers and check plugins for Mackerel, Nagios/Icinga and Sen
  (alert after N failures, run at most every N seconds, run only inside time
  windows), with run history in a per-user SQLite store; plus check and metric
  plugins (check-tcp, DNS, TLS, MySQL, /proc and tool based). One Native AOT
- binary with a link per command: the wrappers in /usr/bin, every command in
+ binary with a link per command, and a smaller one that the wrappers' links
+ lead to, for a faster start: the wrappers in /usr/bin, every command in
  /usr/lib/metacheck/bin, so that it installs beside mackerel-check-plugins and
  mackerel-agent-plugins. The MySQL plugins need a mysql/mariadb client.
 CONTROL

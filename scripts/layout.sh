@@ -5,3 +5,6 @@
 # check-tcp, check-uptime, mackerel-plugin-postfix, ... in /usr/bin: ours must not take them over.
 path_names="delay-checker interval-checker periodic-checker"
 plugin_dir=lib/metacheck/bin
+# The wrappers' own smaller binary, which their links lead to (docs/benchmarks.md says why); not a
+# command in PATH. The multi-call metacheck answers the wrapper names too.
+wrappers_binary=lib/metacheck/metacheck-wrappers

@@ -10,7 +10,7 @@ namespace MetaCheck;
 /// </summary>
 public static class Program
 {
-    private const string Self = "metacheck";
+    private const string Self = CommandHost.Self;
 
     private static readonly IReadOnlyList<CommandInfo> Commands =
     [
@@ -20,26 +20,13 @@ public static class Program
         .. CheckCommands.All,
     ];
 
-    /// <summary>The command being run, to name it when its output was lost.</summary>
-    private static string _running = Self;
+    private static readonly CommandHost Host = new(Commands) { PrintsOwnVersion = CommandManual.PrintsOwnVersion };
 
-    public static int Main(string[] args)
-    {
-        StandardStream.InstallAsConsole();
-        int code = Dispatch(args);
-        // Output that could not be written (full disk, closed descriptor) was dropped so the command
-        // could end normally; say so once, and still exit with the command's status. A reader that went
-        // away (`metacheck --list | head -1`) needs no message.
-        if (StandardStream.Stdout.Failure is { } failure && !StandardStream.Stdout.ReaderGone)
-            Console.Error.WriteLine($"{Self}: {_running}: cannot write to stdout: {failure.ToLowerInvariant()}");
-        return code;
-    }
+    public static int Main(string[] args) => Host.Main(args, Dispatch);
 
+    /// <summary>`metacheck ...`: run by its own name, not through a command's link.</summary>
     private static int Dispatch(string[] args)
     {
-        var invokedAs = Path.GetFileName(Environment.GetCommandLineArgs()[0]);
-        if (Find(invokedAs) is { Linked: true } direct) return Run(direct, args);
-
         if (args.Length == 0)
         {
             // Run with nothing to do (a check configured without its command): UNKNOWN with one line, as
@@ -56,49 +43,14 @@ public static class Program
                 PrintHelp();
                 return 0;
             case "--list": // the names `make install` links to the binary
-                foreach (var command in Commands.Where(c => c.Linked)) foreach (var name in command.AllNames) Console.WriteLine(name);
-                return 0;
+                return Host.PrintLinkedNames();
             case "--manual" when args.Length == 2: // what scripts/manpages.sh needs beyond --help
                 return CommandManual.Print(args[1]);
         }
-        if (Find(args[0]) is { } named) return Run(named, args[1..]);
-        return Cli.UsageError(Self, $"unknown command '{Opt.Shorten(args[0])}'; '{Self} --help' lists them");
+        return Host.RunNamed(args, Self);
     }
 
     private const string Version = BuildInfo.Version;
-
-    private static CommandInfo? Find(string name)
-    {
-        foreach (var command in Commands) if (command.IsNamed(name)) return command;
-        return null;
-    }
-
-    /// <summary>Last line of defence: whatever escapes a command is UNKNOWN with one line, never a stack trace.</summary>
-    private static int Run(CommandInfo command, string[] args)
-    {
-        _running = command.Name;
-        // Every command answers --version (and -V: none of the originals gave it another meaning),
-        // unless it prints its original's own version line.
-        if (args is ["--version"] or ["-V"] && !CommandManual.PrintsOwnVersion(command.Name))
-        {
-            // A subcommand is named as it is run: `metacheck mute`, not `mute`.
-            Console.WriteLine(VersionOption.Text(command.Linked ? command.Name : $"{Self} {command.Name}"));
-            return 0;
-        }
-        try
-        {
-            return command.Main(args);
-        }
-        catch (UsageException e)
-        {
-            return Cli.UsageError(command.Name, e.Message);
-        }
-        catch (Exception e)
-        {
-            Console.Out.WriteLine(Terminal.Printable($"UNKNOWN: {command.Name}: internal error: {e.GetType().Name}: {e.Message}"));
-            return (int)Status.Unknown;
-        }
-    }
 
     private const string Usage = $"""
         Usage: <command> [options] [-- inner command]      (via the links 'make install' creates)

@@ -41,7 +41,8 @@ public static class Doctor
     /// <summary>
     /// Every command must be a link to this binary in the plugin directory (PREFIX/lib/metacheck/bin);
     /// the names installed beside the binary (the wrappers) must also resolve in PATH to it. A plugin
-    /// name that runs another package's program in PATH (Mackerel's check-tcp) is as intended.
+    /// name that runs another package's program in PATH (Mackerel's check-tcp) is as intended. A
+    /// wrapper's name may lead to the wrappers' own binary instead, as `make install` links it.
     /// </summary>
     private static void Links(IReadOnlyList<string> names, List<(Verdict, string)> findings)
     {
@@ -50,15 +51,18 @@ public static class Doctor
         if (self is null) return;
         var binDir = Path.GetDirectoryName(self)!;
         var pluginDir = Path.GetFullPath(Path.Combine(binDir, "..", "lib", "metacheck", "bin"));
+        var wrappersBinary = Path.Combine(pluginDir, "..", WrapperCommands.Binary);
+        bool Ours(string path, string name) =>
+            IsThisBinary(path, self) || (WrapperCommands.All.Any(c => c.IsNamed(name)) && IsThisBinary(path, wrappersBinary));
 
-        var unlinked = names.Where(n => !IsThisBinary(Path.Combine(pluginDir, n), self)).ToList();
+        var unlinked = names.Where(n => !Ours(Path.Combine(pluginDir, n), n)).ToList();
         findings.Add(unlinked.Count == 0
             ? (Verdict.Ok, $"all {names.Count} commands are linked in {pluginDir}")
             : (Verdict.Fix, $"not linked to this binary in {pluginDir}: {string.Join(", ", unlinked)}; run 'make install PREFIX=...' again or reinstall the package"));
 
         // Ours beside the binary are the names linked to it there; another package's program of the same
         // name in that directory (mackerel-check-plugins' /usr/bin/check-tcp beside /usr/bin/metacheck) is not.
-        var besideBinary = names.Where(n => IsThisBinary(Path.Combine(binDir, n), self)).ToList();
+        var besideBinary = names.Where(n => Ours(Path.Combine(binDir, n), n)).ToList();
         var missing = new List<string>();
         var foreign = new List<string>();
         var elsewhere = new List<string>();
@@ -67,7 +71,7 @@ public static class Doctor
             string? found = null;
             try { found = ExecutableResolver.Resolve(name, System.Environment.GetEnvironmentVariable("PATH")); }
             catch (LaunchException) { }
-            bool ours = found is not null && IsThisBinary(found, self);
+            bool ours = found is not null && Ours(found, name);
             if (besideBinary.Contains(name))
             {
                 if (found is null) missing.Add(name);

@@ -4,6 +4,12 @@ namespace MetaCheck.Wrappers;
 
 public static class WrapperCommands
 {
+    /// <summary>
+    /// The wrappers' own binary (src/WrapperHost), installed as PREFIX/lib/metacheck/metacheck-wrappers
+    /// (scripts/layout.sh); their links lead to it, and the multi-call binary answers their names too.
+    /// </summary>
+    public const string Binary = "metacheck-wrappers";
+
     public static IReadOnlyList<CommandInfo> All { get; } =
     [
         new(DelayChecker.Name, "alert only after N consecutive failures of the inner check", DelayChecker.Main),

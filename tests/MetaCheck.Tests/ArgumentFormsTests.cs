@@ -41,7 +41,7 @@ public sealed class ArgumentFormsTests : IDisposable
         { "linux-2.6.32", "check-virtmem", ["-w=80", "--critical-pct", "99", "-c", "92.4"], 2, VirtmemCritical, "" },
         { "linux-2.6.32", "check-virtmem", ["junk", "-c", "1e2", "--", "-c", "1"], 1, VirtmemWarning, "check-virtmem: ignored 'junk', '-c', '1'\n" },
         { "linux-2.6.32", "check-virtmem", ["-w", "inf", "-c", "inf"], 0, " OK: OK\n", "" },
-        { "linux-2.6.32", "check-virtmem", ["-w", " 5"], 3, "UNKNOWN: check-virtmem: --warning-pct takes a percentage (90, 92.5, 1e2, or inf for never), got ' 5' (see check-virtmem --help)\n", "" },
+        { "linux-2.6.32", "check-virtmem", ["-w", " 5"], 3, "UNKNOWN: check-virtmem: --warning-pct takes a percentage (90, 92.5, 1e2, or inf for never) or a range (10:, ~:10, 10:20, @10:20), got ' 5' (see check-virtmem --help)\n", "" },
         { "linux-2.6.32", "check-virtmem", ["--warn", "80"], 3, "UNKNOWN: check-virtmem: unknown option '--warn' (see check-virtmem --help)\n", "" },
         // Go's flag: stops at the first non-flag; -name value; booleans only -name[=bool]
         { "linux-6.18", "mackerel-plugin-linux-virt-mem", ["--metric-key-prefix", "x", "-metric-key-prefix", "vm"], 0, VmLines, "" },

@@ -13,13 +13,13 @@ public static class CheckConntrackFree
 
     public static int Main(string[] args, PluginContext context)
     {
-        var warning = Opt.OptionalInt("-w", "WARNING when fewer than this many conntrack slots are free.", 0, int.MaxValue, "--warning");
-        var critical = Opt.OptionalInt("-c", "CRITICAL when fewer than this many conntrack slots are free.", 0, int.MaxValue, "--critical");
+        var warning = Opt.Threshold("-w", "WARNING when fewer than this many conntrack slots are free.", PlainNumber.Int(0, int.MaxValue), ThresholdRange.Below, null, "--warning");
+        var critical = Opt.Threshold("-c", "CRITICAL when fewer than this many conntrack slots are free.", PlainNumber.Int(0, int.MaxValue), ThresholdRange.Below, null, "--critical");
         var definition = Cli.Define(Dialect.GetoptLong, Name, "Alert when the netfilter connection-tracking table is nearly full. Example: check-conntrack-free -w 10000 -c 1000",
             warning, critical);
         return Plugin.Check(definition, args, context, parsed =>
         {
-            int? w = parsed.GetValue(warning), c = parsed.GetValue(critical);
+            ThresholdRange? w = parsed.GetValue(warning), c = parsed.GetValue(critical);
             if (w is null && c is null) throw new UsageException("give -w or -c (free slots), or both");
             long max = ReadCounter(context.Paths.Proc("sys/net/netfilter/nf_conntrack_max"));
             long count = ReadCounter(context.Paths.Proc("sys/net/netfilter/nf_conntrack_count"));
@@ -38,12 +38,22 @@ public static class CheckConntrackFree
         return value;
     }
 
-    public static CheckResult Evaluate(long max, long count, int? warning, int? critical)
+    /// <summary>
+    /// Pure. A plain -w/-c alerts when fewer slots than it are free, in the original's words; a range alerts
+    /// where the guidelines say, and the message names it.
+    /// </summary>
+    public static CheckResult Evaluate(long max, long count, ThresholdRange? warning, ThresholdRange? critical)
     {
         long free = max - count;
         var text = $"free:{free} max:{max} count:{count}";
-        if (critical is { } c && free < c) return CheckResult.Of(Status.Critical, $"free nf_conntrack < {c} | {text}");
-        if (warning is { } w && free < w) return CheckResult.Of(Status.Warning, $"free nf_conntrack < {w} | {text}");
-        return CheckResult.Of(Status.Ok, text);
+        var result = critical is { } c && c.Alerts(free) ? CheckResult.Of(Status.Critical, $"{Breach(c, free)} | {text}")
+            : warning is { } w && w.Alerts(free) ? CheckResult.Of(Status.Warning, $"{Breach(w, free)} | {text}")
+            : CheckResult.Of(Status.Ok, text);
+        // No minimum for free: a count above a lowered nf_conntrack_max leaves it negative.
+        return result with { Perfdata = [new PerfValue("free", free, "", warning, critical, Max: max), new PerfValue("count", count, "", Min: 0, Max: max)] };
     }
+
+    private static string Breach(ThresholdRange threshold, long free) => threshold.Plain is { } plain
+        ? $"free nf_conntrack < {ThresholdRange.Number(plain)}"
+        : $"free nf_conntrack {free} is {threshold.Where}";
 }

@@ -16,8 +16,8 @@ public sealed record UdpCounters(double InDatagrams, double NoPorts, double InEr
     };
 }
 
-/// <summary>A warning/critical pair on one per-second rate; a rate above the limit alerts.</summary>
-public sealed record RateLimit(string Label, string Key, int? Warning, int? Critical);
+/// <summary>A warning/critical pair on one per-second rate; a rate above a plain limit alerts, a range where the guidelines say.</summary>
+public sealed record RateLimit(string Label, string Key, ThresholdRange? Warning, ThresholdRange? Critical);
 
 /// <summary>
 /// check-ddos-udp (ryuichi1208; the original's source is not available, so this is our design): alert on the
@@ -33,16 +33,16 @@ public static class CheckDdosUdp
 
     public static int Main(string[] args, PluginContext context)
     {
-        const int max = int.MaxValue;
-        var warning = Opt.OptionalInt("-w", "WARNING when UDP receive errors (InErrors, incl. buffer overflows) exceed this many per second.", 0, max, "--warning");
-        var critical = Opt.OptionalInt("-c", "CRITICAL when UDP receive errors exceed this many per second.", 0, max, "--critical");
-        var noPortsW = Opt.OptionalInt("--noports-warning", "WARNING when datagrams to closed ports (NoPorts) exceed this many per second.", 0, max);
-        var noPortsC = Opt.OptionalInt("--noports-critical", "CRITICAL when datagrams to closed ports exceed this many per second.", 0, max);
-        var inW = Opt.OptionalInt("--datagrams-warning", "WARNING when delivered datagrams (InDatagrams) exceed this many per second.", 0, max);
-        var inC = Opt.OptionalInt("--datagrams-critical", "CRITICAL when delivered datagrams exceed this many per second.", 0, max);
+        var warning = Rate("-w", "WARNING when UDP receive errors (InErrors, incl. buffer overflows) exceed this many per second.", "--warning");
+        var critical = Rate("-c", "CRITICAL when UDP receive errors exceed this many per second.", "--critical");
+        var noPortsW = Rate("--noports-warning", "WARNING when datagrams to closed ports (NoPorts) exceed this many per second.");
+        var noPortsC = Rate("--noports-critical", "CRITICAL when datagrams to closed ports exceed this many per second.");
+        var inW = Rate("--datagrams-warning", "WARNING when delivered datagrams (InDatagrams) exceed this many per second.");
+        var inC = Rate("--datagrams-critical", "CRITICAL when delivered datagrams exceed this many per second.");
+        var verbose = Opt.Verbose();
         var definition = Cli.Define(Dialect.GoFlags, Name,
             "Alert on UDP receive errors, buffer drops and floods (per-second rates between runs). Example: check-ddos-udp -w 10 -c 100",
-            warning, critical, noPortsW, noPortsC, inW, inC);
+            warning, critical, noPortsW, noPortsC, inW, inC, verbose);
         return Plugin.Check(definition, args, context, parsed =>
         {
             RateLimit[] limits =
@@ -57,9 +57,13 @@ public static class CheckDdosUdp
             long now = context.NowEpoch;
             var current = new Sample(now, counters.AsValues());
             var previous = Counters.ExchangeRequired(context, Name, [context.Paths.ProcDir], current, keepPrevious: p => now - p.Epoch < 1);
-            return Evaluate(counters, previous, current, limits);
+            var result = Evaluate(counters, previous, current, limits);
+            return parsed.GetValue(verbose) == 0 ? result : result with { Details = Details(previous, current) };
         });
     }
+
+    private static System.CommandLine.Option<ThresholdRange?> Rate(string name, string description, params string[] aliases) =>
+        Opt.Threshold(name, description, PlainNumber.Int(0, int.MaxValue), ThresholdRange.Above, null, aliases);
 
     public static UdpCounters Read(HostPaths paths)
     {
@@ -157,22 +161,36 @@ public static class CheckDdosUdp
         foreach (var limit in limits)
         {
             double rate = Rate(limit.Key);
-            if (limit.Critical is { } c && rate > c)
+            if (limit.Critical is { } c && c.Alerts(rate))
             {
                 status = Status.Critical;
-                breaches.Add($"{limit.Label} {Format(rate)}/s > {c}");
+                breaches.Add(Breach(limit.Label, rate, c));
             }
-            else if (limit.Warning is { } w && rate > w)
+            else if (limit.Warning is { } w && w.Alerts(rate))
             {
                 if (status == Status.Ok) status = Status.Warning;
-                breaches.Add($"{limit.Label} {Format(rate)}/s > {w}");
+                breaches.Add(Breach(limit.Label, rate, w));
             }
         }
+        // Every rate, per second (no UOM says "per second"); a limited one with the thresholds applied to it.
+        var perfdata = current.Values.Keys.Select(key => limits.FirstOrDefault(l => l.Key == key) is { } limit
+            ? new PerfValue(key, Rate(key), "", limit.Warning, limit.Critical, 0)
+            : new PerfValue(key, Rate(key), "", Min: 0)).ToList();
         var summary = $"UDP in {Format(Rate("in_datagrams"))}/s, errors {Format(Rate("in_errors"))}/s (rcvbuf {Format(Rate("rcvbuf_errors"))}/s), "
                       + $"no port {Format(Rate("no_ports"))}/s, socket drops {Format(Rate("socket_drops"))}/s over {period} s";
         if (counters.TopSocket is not null) summary += $"; most drops: {counters.TopSocket} ({counters.TopSocketDrops} since it opened)";
-        return CheckResult.Of(status, breaches.Count == 0 ? summary : $"{string.Join(", ", breaches)} | {summary}");
+        return CheckResult.Of(status, breaches.Count == 0 ? summary : $"{string.Join(", ", breaches)} | {summary}") with { Perfdata = perfdata };
     }
+
+    private static string Breach(string label, double rate, ThresholdRange limit) => limit.Plain is { } plain
+        ? $"{label} {Format(rate)}/s > {ThresholdRange.Number(plain)}"
+        : $"{label} {Format(rate)}/s is {limit.Where}";
+
+    /// <summary>-v: each counter as read now, and what it was at the previous sample.</summary>
+    public static IReadOnlyList<string> Details(Sample? previous, Sample current) =>
+        [.. current.Values.Select(kv => previous?[kv.Key] is { } before
+            ? $"{kv.Key}: {ThresholdRange.Number(kv.Value)} (was {ThresholdRange.Number(before)} {current.Epoch - previous.Epoch} s before)"
+            : $"{kv.Key}: {ThresholdRange.Number(kv.Value)}")];
 
     /// <summary>Two decimals at most, Perl style (`49.9`, `0.01`, `120`).</summary>
     public static string Format(double rate) => NumberFormat.Perl(Math.Round(rate, 2));

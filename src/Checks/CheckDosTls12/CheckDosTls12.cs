@@ -28,14 +28,17 @@ public static class CheckDosTls12
         var tls = new TlsOptions();
         var reject = Opt.Text("--reject", "Versions the server must refuse, comma-separated from 1.0, 1.1, 1.2 (default: 1.0,1.1).");
         var warningOnly = Opt.Flag("-W", "A version that is still accepted is WARNING instead of CRITICAL.", "--warning-only");
+        var verbose = Opt.Verbose();
         var definition = Cli.Define(Dialect.GoFlags, Name,
             "Alert when a TLS server still accepts deprecated protocol versions. Example: check-dos-tls12 -H www.example.com --reject 1.0,1.1,1.2",
-            [.. tls.All(withCaFile: false), reject, warningOnly]);
+            [.. tls.All(withCaFile: false), reject, warningOnly, verbose]);
         return Plugin.Check(definition, args, context, parsed =>
         {
             var versions = ParseVersions(parsed.GetValue(reject) ?? "1.0,1.1");
             var request = tls.Request(parsed) with { AcceptAnyCertificate = true };
-            return Probe(request, versions, parsed.GetValue(warningOnly) ? Status.Warning : Status.Critical, context);
+            var steps = new List<string>();
+            var result = Probe(request, versions, parsed.GetValue(warningOnly) ? Status.Warning : Status.Critical, context, steps);
+            return parsed.GetValue(verbose) == 0 ? result : result with { Details = steps };
         });
     }
 
@@ -52,8 +55,9 @@ public static class CheckDosTls12
         return [.. list.OrderBy(v => v.Item1, StringComparer.Ordinal)];
     }
 
+    /// <summary>Tries the default handshake, then each version; <paramref name="steps"/> gets -v's line for each try.</summary>
     private static CheckResult Probe(TlsRequest request, IReadOnlyList<(string Version, SslProtocols Protocol)> versions, Status violation,
-        PluginContext context)
+        PluginContext context, List<string> steps)
     {
         var target = TlsOptions.Target(request);
         DateTime Now() => context.Clock.GetCurrentInstant().ToDateTimeUtc();
@@ -62,14 +66,18 @@ public static class CheckDosTls12
         // Only a refused handshake goes on: a server that speaks nothing but old versions must still be caught.
         string? usual = null;
         TlsProbeException? baselineFailure = null;
+        List<PerfValue> perfdata = [];
         try
         {
             using var baseline = TlsProbe.Open(request, Now);
             usual = TlsProbe.Versions(baseline.Protocol);
+            perfdata.Add(baseline.Time(request));
+            steps.Add($"default versions: {baseline.Steps}");
         }
         catch (TlsProbeException e) when (e.Failure == TlsFailure.Handshake)
         {
             baselineFailure = e;
+            steps.Add($"default versions: refused ({e.Message})");
         }
         catch (TlsProbeException e)
         {
@@ -84,14 +92,16 @@ public static class CheckDosTls12
             {
                 using var session = TlsProbe.Open(request with { Protocols = protocol }, Now);
                 accepted.Add("TLS " + version);
+                steps.Add($"TLS {version}: accepted");
             }
             catch (TlsProbeException e) when (e.Failure == TlsFailure.Handshake)
             {
-                // Refused: what we want.
+                steps.Add($"TLS {version}: refused"); // what we want
             }
             catch (TlsProbeException e) when (e.Failure == TlsFailure.NotOffered)
             {
                 untestable.Add("TLS " + version);
+                steps.Add($"TLS {version}: not tested ({e.Message})");
             }
             catch (TlsProbeException e)
             {
@@ -99,8 +109,10 @@ public static class CheckDosTls12
             }
         }
         var all = string.Join(", ", versions.Select(v => "TLS " + v.Version));
+        // The versions still accepted of those tested: a count to graph, 0 being the goal.
+        if (untestable.Count < versions.Count) perfdata.Insert(0, new PerfValue("accepted", accepted.Count, "", null, null, 0, versions.Count - untestable.Count));
         if (accepted.Count > 0)
-            return CheckResult.Checkers(violation, $"{target} still accepts {string.Join(", ", accepted)} (should refuse {all})", "");
+            return CheckResult.Checkers(violation, $"{target} still accepts {string.Join(", ", accepted)} (should refuse {all})", "") with { Perfdata = perfdata };
         if (baselineFailure is not null)
             return CheckResult.Checkers(Status.Critical, $"no TLS handshake possible: {baselineFailure.Message}", "");
         if (untestable.Count > 0)
@@ -110,6 +122,6 @@ public static class CheckDosTls12
                 $"{target}: cannot test {string.Join(", ", untestable)}: this host's OpenSSL will not offer {them} " +
                 $"(security level or MinProtocol in openssl.cnf; run with OPENSSL_CONF set to a file that allows {them})", "");
         }
-        return CheckResult.Checkers(Status.Ok, $"{target} refuses {all} (negotiates {usual} by default)", "");
+        return CheckResult.Checkers(Status.Ok, $"{target} refuses {all} (negotiates {usual} by default)", "") with { Perfdata = perfdata };
     }
 }

@@ -28,11 +28,13 @@ public static class CheckMyip
             AllowMultipleArgumentsPerToken = false,
         };
         var udp = Opt.Flag("--udp", "Find the source address with a connected UDP socket (routing only, nothing is sent) instead of a TCP connection.");
-        var timeout = Opt.Duration("--timeout", "Give up connecting after this long (default: 10).", TimeSpan.FromHours(1));
+        // -t already reached --timeout as Getopt::Long's abbreviation; naming it shows it in the help and changes nothing else.
+        var timeout = Opt.Duration("--timeout", "Give up connecting after this long (default: 10).", TimeSpan.FromHours(1), "-t");
+        var verbose = Opt.Verbose();
         var operands = new Argument<string[]>("host port") { Description = "The peer to reach: a host name or address, and a port." };
         var definition = Cli.Define(Dialect.GetoptLongStrict, Name,
             "The source address this host uses to reach a peer; with --expect, a check of it. Example: check-myip --expect 203.0.113.0/24 example.com 443",
-            expect, udp, timeout);
+            expect, udp, timeout, verbose);
         definition.Arguments.Add(operands);
         return Plugin.Check(definition, args, context, parsed =>
         {
@@ -45,8 +47,9 @@ public static class CheckMyip
             var limit = parsed.GetValue(timeout) ?? TimeSpan.FromSeconds(10);
             if (limit <= TimeSpan.Zero) throw new UsageException("--timeout must be more than 0 seconds");
 
-            var source = SourceAddress(host, port, parsed.GetValue(udp), limit);
-            return Evaluate(source, host.Contains(':') ? $"[{host}]:{port}" : $"{host}:{port}", networks);
+            var route = SourceAddress(host, port, parsed.GetValue(udp), limit);
+            var result = Evaluate(route.Source, host.Contains(':') ? $"[{host}]:{port}" : $"{host}:{port}", networks, route.Connected, limit);
+            return parsed.GetValue(verbose) == 0 ? result : result with { Details = [route.Describe(), .. Compared(route.Source, networks)] };
         });
     }
 
@@ -75,13 +78,23 @@ public static class CheckMyip
         return result;
     }
 
+    /// <summary>What finding the source address saw; <paramref name="Connected"/>: how long resolving and the TCP connect took (null for UDP).</summary>
+    public sealed record Route(IPAddress Source, EndPoint Local, EndPoint Peer, TimeSpan? Connected)
+    {
+        /// <summary>-v: the socket's two ends, and how long the connection took.</summary>
+        public string Describe() => Connected is { } took
+            ? $"TCP connection from {Local} to {Peer} in {ThresholdRange.Number(took.TotalSeconds)} s"
+            : $"UDP route from {Local} to {Peer} (nothing sent)";
+    }
+
     /// <summary>
     /// The local address of a socket connected to the peer: TCP tries each resolved address in turn; UDP uses the
     /// first (connect only asks the routing table). Failures are a <see cref="DataSourceException"/> with the
     /// original's words ("cound not connect", sic).
     /// </summary>
-    public static IPAddress SourceAddress(string host, int port, bool useUdp, TimeSpan timeout)
+    public static Route SourceAddress(string host, int port, bool useUdp, TimeSpan timeout)
     {
+        var clock = System.Diagnostics.Stopwatch.StartNew();
         IPAddress[] addresses;
         try
         {
@@ -112,8 +125,9 @@ public static class CheckMyip
                         continue;
                     }
                 }
-                var local = ((IPEndPoint)socket.LocalEndPoint!).Address;
-                return local.IsIPv4MappedToIPv6 ? local.MapToIPv4() : local;
+                var local = (IPEndPoint)socket.LocalEndPoint!;
+                var source = local.Address.IsIPv4MappedToIPv6 ? local.Address.MapToIPv4() : local.Address;
+                return new Route(source, local, socket.RemoteEndPoint!, useUdp ? null : clock.Elapsed);
             }
             catch (SocketException e)
             {
@@ -136,16 +150,27 @@ public static class CheckMyip
         _ => e.Message.TrimEnd('.'),
     };
 
-    /// <summary>Pure: print mode without networks (the bare address), else OK/CRITICAL against them.</summary>
-    public static CheckResult Evaluate(IPAddress source, string peer, IReadOnlyList<IPNetwork> expected)
+    /// <summary>
+    /// Pure: print mode without networks (the bare address, for scripts: no performance data even when
+    /// METACHECK_PERFDATA is set), else OK/CRITICAL against them, with the TCP connect's time when measured.
+    /// </summary>
+    public static CheckResult Evaluate(IPAddress source, string peer, IReadOnlyList<IPNetwork> expected,
+        TimeSpan? connected = null, TimeSpan? limit = null)
     {
         if (expected.Count == 0) return new CheckResult(Status.Ok, source.ToString());
         var list = string.Join(", ", expected.Select(Show));
         var match = expected.FirstOrDefault(n => n.Contains(source));
-        return expected.Any(n => n.Contains(source))
+        var result = expected.Any(n => n.Contains(source))
             ? CheckResult.Of(Status.Ok, $"source address {source} towards {peer} is in {Show(match)}")
             : CheckResult.Of(Status.Critical, $"source address {source} towards {peer} is not in {list}");
+        return connected is { } took
+            ? result with { Perfdata = [new PerfValue("time", took.TotalSeconds, "s", null, null, 0, limit?.TotalSeconds)] }
+            : result;
     }
+
+    /// <summary>-v: each expected address or network, and whether the source address is in it.</summary>
+    public static IEnumerable<string> Compared(IPAddress source, IReadOnlyList<IPNetwork> expected) =>
+        expected.Select(n => $"{Show(n)}: {(n.Contains(source) ? "contains" : "does not contain")} {source}");
 
     /// <summary>A single address shows without its /32 or /128.</summary>
     private static string Show(IPNetwork network) =>

@@ -28,12 +28,15 @@ public sealed record TcpSettings
     public TimeSpan? Timeout { get; init; } = TimeSpan.FromSeconds(10);
     public int MaxBytes { get; init; }
     public TimeSpan Delay { get; init; }
-    public double Warning { get; init; }
-    public double Critical { get; init; }
+    /// <summary>Null: off (not given, or a plain 0 as in the original).</summary>
+    public ThresholdRange? Warning { get; init; }
+    public ThresholdRange? Critical { get; init; }
     public bool ErrorWarning { get; init; }
     public bool ExpectClosed { get; init; }
     public bool NoResponseTimeOnSuccess { get; init; }
     public IReadOnlyDictionary<Status, Status> StatusAs { get; init; } = new Dictionary<Status, Status>();
+    /// <summary>-v: report each step (connect, TLS, send, response, comparison) after the first line.</summary>
+    public bool Verbose { get; init; }
 }
 
 /// <summary>A network step failed (connect, TLS, write, read): CRITICAL, or WARNING with -W.</summary>
@@ -87,8 +90,9 @@ public static class CheckTcp
         var timeout = Seconds("-t", "Seconds allowed for connecting (with TLS handshake), for each write and for reading (0 = no limit).", 10, "--timeout");
         var maxBytes = Opt.OptionalInt("-m", "Read at most this many bytes of the response.", 0, MaxBytesLimit, "--maxbytes");
         var delay = Seconds("-d", "Seconds to wait before connecting (counted in the response time).", 0, "--delay");
-        var warning = Seconds("-w", "WARNING when the response time is greater than this many seconds (0 = off).", 0, "--warning");
-        var critical = Seconds("-c", "CRITICAL when the response time is greater than this many seconds (0 = off).", 0, "--critical");
+        var warning = Opt.Threshold("-w", "WARNING when the response time is greater than this many seconds (0 = off), or a range.", PlainSeconds, ThresholdRange.Above, null, "--warning");
+        var critical = Opt.Threshold("-c", "CRITICAL when the response time is greater than this many seconds (0 = off), or a range.", PlainSeconds, ThresholdRange.Above, null, "--critical");
+        var verbose = Opt.Verbose();
         var escape = Opt.Flag("-E", @"Interpret \n, \r, \t and \\ in the send and quit strings; no CRLF is appended to quit.", "--escape");
         var errorWarning = Opt.Flag("-W", "Connection, I/O and response failures are WARNING instead of CRITICAL.", "--error-warning");
         var expectClosed = Opt.Flag("-C", "Expect the port to be closed: OK when the connection fails, otherwise CRITICAL (WARNING with -W).", "--expect-closed");
@@ -97,7 +101,7 @@ public static class CheckTcp
         var definition = Cli.Define(Dialect.GoFlags, Name,
             "Check a TCP port or Unix socket: connect, optionally send, expect and quit, and grade the response time. Example: check-tcp -H db1 -p 3306 -w 1 -c 3",
             service, hostname, port, send, expect, quit, ssl, noCheck, unixSock, timeout, maxBytes, delay, warning, critical,
-            escape, errorWarning, expectClosed, noResTime, statusAs);
+            escape, errorWarning, expectClosed, noResTime, statusAs, verbose);
         return Plugin.Check(definition, args, context, parsed =>
         {
             var settings = Prepare(new RawOptions
@@ -114,13 +118,14 @@ public static class CheckTcp
                 Timeout = parsed.GetValue(timeout) ?? 10,
                 MaxBytes = parsed.GetValue(maxBytes) ?? 0,
                 Delay = parsed.GetValue(delay) ?? 0,
-                Warning = parsed.GetValue(warning) ?? 0,
-                Critical = parsed.GetValue(critical) ?? 0,
+                Warning = parsed.GetValue(warning),
+                Critical = parsed.GetValue(critical),
                 Escape = parsed.GetValue(escape),
                 ErrorWarning = parsed.GetValue(errorWarning),
                 ExpectClosed = parsed.GetValue(expectClosed),
                 NoResponseTimeOnSuccess = parsed.GetValue(noResTime),
                 StatusAs = parsed.GetValue(statusAs),
+                Verbose = parsed.GetValue(verbose) > 0,
             });
             return Run(settings);
         });
@@ -141,13 +146,14 @@ public static class CheckTcp
         public double Timeout { get; init; } = 10;
         public int MaxBytes { get; init; }
         public double Delay { get; init; }
-        public double Warning { get; init; }
-        public double Critical { get; init; }
+        public ThresholdRange? Warning { get; init; }
+        public ThresholdRange? Critical { get; init; }
         public bool Escape { get; init; }
         public bool ErrorWarning { get; init; }
         public bool ExpectClosed { get; init; }
         public bool NoResponseTimeOnSuccess { get; init; }
         public string? StatusAs { get; init; }
+        public bool Verbose { get; init; }
     }
 
     /// <summary>
@@ -196,14 +202,18 @@ public static class CheckTcp
             Timeout = o.Timeout > 0 ? TimeSpan.FromSeconds(o.Timeout) : null,
             MaxBytes = o.MaxBytes,
             Delay = TimeSpan.FromSeconds(o.Delay),
-            Warning = o.Warning,
-            Critical = o.Critical,
+            Warning = Applied(o.Warning),
+            Critical = Applied(o.Critical),
             ErrorWarning = o.ErrorWarning,
             ExpectClosed = o.ExpectClosed,
             NoResponseTimeOnSuccess = o.NoResponseTimeOnSuccess,
             StatusAs = ParseStatusAs(o.StatusAs ?? ""),
+            Verbose = o.Verbose,
         };
     }
+
+    /// <summary>A plain 0 turns the threshold off, as in the original; a range (even `0:0`) always applies.</summary>
+    private static ThresholdRange? Applied(ThresholdRange? threshold) => threshold is { Plain: 0 } ? null : threshold;
 
     /// <summary>
     /// The expect pattern, matched in linear time as Go's RE2 does (no backtracking blow-ups on hostile
@@ -292,26 +302,40 @@ public static class CheckTcp
         return (int)status >= 0;
     }
 
+    /// <summary>What one probe found: the status and message, the response time when one was measured, and -v's steps.</summary>
+    private sealed record Outcome(Status Status, string Message, double? Elapsed = null);
+
     /// <summary>Runs the probe and turns its outcome into the checkers line (after --status-as).</summary>
     public static CheckResult Run(TcpSettings s)
     {
-        Status status;
-        string message;
+        var steps = s.Verbose ? new List<string>() : null;
+        Outcome outcome;
         try
         {
-            (status, message) = Probe(s);
+            outcome = Probe(s, steps);
         }
         catch (Exception e) when (e is not UsageException)
         {
             // A failure of the runtime itself (no IPv6 stack, no OpenSSL, ...): never a stack trace.
-            (status, message) = (Status.Unknown, $"internal error: {e.GetType().Name}");
+            outcome = new(Status.Unknown, $"internal error: {e.GetType().Name}");
         }
-        if (s.StatusAs.TryGetValue(status, out var mapped)) status = mapped;
+        var status = s.StatusAs.TryGetValue(outcome.Status, out var mapped) ? mapped : outcome.Status;
         // The message quotes the peer's bytes: one line (its line end dropped), no escape sequence reaches whoever reads it.
-        return CheckResult.Checkers(status, Terminal.Printable(message.TrimEnd('\r', '\n')), s.Name);
+        return CheckResult.Checkers(status, Terminal.Printable(outcome.Message.TrimEnd('\r', '\n')), s.Name) with
+        {
+            Perfdata = outcome.Elapsed is { } elapsed ? [Time(s, elapsed)] : [],
+            Details = steps ?? [],
+        };
     }
 
-    private static (Status, string) Probe(TcpSettings s)
+    /// <summary>
+    /// The response time as Debian's check_tcp reports it (`time=0.017870s;;;0;10`): seconds, the applied
+    /// thresholds, 0 to the time limit (none with -t 0).
+    /// </summary>
+    public static PerfValue Time(TcpSettings s, double elapsed) =>
+        new("time", elapsed, "s", s.Warning, s.Critical, 0, s.Timeout?.TotalSeconds);
+
+    private static Outcome Probe(TcpSettings s, List<string>? steps)
     {
         var failure = s.ErrorWarning ? Status.Warning : Status.Critical;
         if (s.Ssl) FirstUse.Tls(TcpProbe.TlsName(s), SslProtocols.None);
@@ -320,50 +344,87 @@ public static class CheckTcp
         Stream stream;
         try
         {
-            stream = TcpProbe.Connect(s);
+            var started = clock.Elapsed;
+            stream = TcpProbe.Connect(s, out var peer);
+            steps?.Add($"connected to {peer} in {Secs(clock.Elapsed - started)}{(s.Ssl ? $" ({Terminal.Printable(TcpTls.Summary(stream))})" : "")}");
         }
         catch (ProbeException e)
         {
-            return s.ExpectClosed ? (Status.Ok, ClosedMessage(s)) : (failure, e.Message);
+            return s.ExpectClosed ? new(Status.Ok, ClosedMessage(s)) : new(failure, e.Message);
         }
         using (stream)
         {
-            if (s.ExpectClosed) return (failure, OpenMessage(s));
+            if (s.ExpectClosed) return new(failure, OpenMessage(s));
             try
             {
                 string response = "";
-                if (s.Send.Length > 0) TcpProbe.Write(stream, s.Send, s);
+                if (s.Send.Length > 0)
+                {
+                    TcpProbe.Write(stream, s.Send, s);
+                    steps?.Add($"sent {Terminal.Printable(s.Send)}");
+                }
                 if (s.Expect is not null)
                 {
                     response = TcpProbe.Slurp(stream, s);
-                    if (!s.Expect.IsMatch(response)) return (failure, "Unexpected response from host/socket: " + response);
+                    bool matched = s.Expect.IsMatch(response);
+                    steps?.Add($"received {Terminal.Printable(response)}");
+                    steps?.Add($"{(matched ? "matches" : "does not match")} {Terminal.Printable(s.Expect.ToString())}");
+                    if (!matched) return new(failure, "Unexpected response from host/socket: " + response, clock.Elapsed.TotalSeconds);
                 }
-                if (s.Quit.Length > 0) TcpProbe.Write(stream, s.Quit, s);
+                if (s.Quit.Length > 0)
+                {
+                    TcpProbe.Write(stream, s.Quit, s);
+                    steps?.Add($"sent {Terminal.Printable(s.Quit)}");
+                }
                 double elapsed = clock.Elapsed.TotalSeconds;
-                return Grade(s, elapsed, response);
+                steps?.Add(Compared(s, elapsed));
+                var (status, message) = Grade(s, elapsed, response);
+                return new(status, message, elapsed);
             }
             catch (ProbeException e)
             {
-                return (failure, e.Message);
+                return new(failure, e.Message);
             }
         }
     }
 
-    /// <summary>Thresholds are strict (greater than); critical wins; 0 disables a threshold.</summary>
+    private static string Secs(TimeSpan span) => $"{ThresholdRange.Number(span.TotalSeconds)} s";
+
+    /// <summary>-v: the measured time and what it was held against, in the words of each threshold's kind.</summary>
+    public static string Compared(TcpSettings s, double elapsed)
+    {
+        static string Rule(ThresholdRange? t) => t switch
+        {
+            null => "off",
+            { Plain: { } plain } => $"greater than {ThresholdRange.Number(plain)} s",
+            _ => t.Where,
+        };
+        return $"response time {ThresholdRange.Number(elapsed)} s; WARNING if {Rule(s.Warning)}, CRITICAL if {Rule(s.Critical)}";
+    }
+
+    /// <summary>
+    /// A plain threshold is strict (greater than) and 0 disables it, as in the original; a range alerts as the
+    /// guidelines say and the message names it. Critical wins.
+    /// </summary>
     public static (Status, string) Grade(TcpSettings s, double elapsed, string response)
     {
-        var status = Status.Ok;
-        if (s.Warning > 0 && elapsed > s.Warning) status = Status.Warning;
-        if (s.Critical > 0 && elapsed > s.Critical) status = Status.Critical;
+        var status = s.Critical?.Alerts(elapsed) == true ? Status.Critical
+            : s.Warning?.Alerts(elapsed) == true ? Status.Warning
+            : Status.Ok;
         var msg = new StringBuilder();
         if (s.NoResponseTimeOnSuccess && status == Status.Ok)
         {
-            double threshold = s.Warning > 0 ? s.Warning : s.Critical;
-            if (threshold > 0) msg.Append("Response time faster than ").Append(threshold.ToString(CultureInfo.InvariantCulture)).Append(" seconds on");
+            if ((s.Warning ?? s.Critical) is { } threshold)
+                msg.Append(threshold.Plain is { } plain
+                    ? $"Response time faster than {plain.ToString(CultureInfo.InvariantCulture)} seconds on"
+                    : $"Response time not {threshold.Where} seconds on");
         }
         else
         {
-            msg.Append(NumberFormat.Fixed(elapsed, 3)).Append(" seconds response time on");
+            msg.Append(NumberFormat.Fixed(elapsed, 3)).Append(" seconds response time");
+            var applied = status == Status.Critical ? s.Critical : status == Status.Warning ? s.Warning : null;
+            if (applied is { Plain: null }) msg.Append(" is ").Append(applied.Where);
+            msg.Append(" on");
         }
         if (s.Hostname.Length > 0) msg.Append(' ').Append(s.Hostname);
         if (s.Port > 0) msg.Append(" port ").Append(s.Port.ToString(CultureInfo.InvariantCulture));
@@ -380,6 +441,13 @@ public static class CheckTcp
         ? $"Unexpectedly open unixsock. (sock={path})"
         : $"Unexpectedly open port. (port={s.Port})";
 
+    private const string SecondsSay = "a number of seconds from 0 to 1000000 (10, 0.5, 1e0)";
+
+    private static bool TryParseSeconds(string text, out double value) => Opt.TryParseGoFloat(text, out value) && value is >= 0 and <= 1e6;
+
+    /// <summary>-w/-c as plain numbers: read exactly as -t and -d are.</summary>
+    private static readonly PlainNumber PlainSeconds = new(SecondsSay, text => TryParseSeconds(text, out var v) ? v : null);
+
     /// <summary>Seconds as a non-negative decimal number (`10`, `0.5`); null when not given.</summary>
     private static Option<double?> Seconds(string name, string description, double defaultValue, params string[] aliases) => new(name, aliases)
     {
@@ -388,9 +456,9 @@ public static class CheckTcp
         CustomParser = r =>
         {
             var text = r.Tokens.Count > 0 ? r.Tokens[0].Value : "";
-            if (Opt.TryParseGoFloat(text, out var value) && value is >= 0 and <= 1e6)
+            if (TryParseSeconds(text, out var value))
                 return value;
-            r.AddError($"{name} takes a number of seconds from 0 to 1000000 (10, 0.5, 1e0), got '{Opt.Shorten(text)}'");
+            r.AddError($"{name} takes {SecondsSay}, got '{Opt.Shorten(text)}'");
             return null;
         },
     };

@@ -13,13 +13,18 @@ namespace MetaCheck.Checks.CheckTcp;
 /// </summary>
 internal static class TcpProbe
 {
-    public static Stream Connect(TcpSettings s)
+    /// <summary>Connects (with TLS for -S); <paramref name="display"/> names the peer as messages do.</summary>
+    public static Stream Connect(TcpSettings s, out string display)
     {
         using var limit = new StepLimit(s.Timeout);
-        if (s.UnixSocket is { } path) return ConnectUnix(path, s, limit);
+        if (s.UnixSocket is { } path)
+        {
+            display = $"unix socket {path}";
+            return ConnectUnix(path, display, s, limit);
+        }
 
         var bare = Unbracketed(s.Hostname);
-        var socket = ConnectTcp(bare, s.Port, s.Timeout, limit, out var display, out _);
+        var socket = ConnectTcp(bare, s.Port, s.Timeout, limit, out display, out _);
         var stream = new NetworkStream(socket, ownsSocket: true);
         if (!s.Ssl) return stream;
         return TcpTls.Handshake(stream, TlsName(s), s.NoCheckCertificate, display, s.Timeout, limit);
@@ -115,9 +120,8 @@ internal static class TcpProbe
     /// <summary>sun_path holds 108 bytes, the terminating NUL included.</summary>
     private const int MaxUnixPathBytes = 107;
 
-    private static Stream ConnectUnix(string path, TcpSettings s, StepLimit limit)
+    private static Stream ConnectUnix(string path, string display, TcpSettings s, StepLimit limit)
     {
-        var display = $"unix socket {path}";
         var socket = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
         try
         {

@@ -60,6 +60,11 @@ internal static class TcpTls
         }
     }
 
+    /// <summary>-v: what the handshake settled on (`TLS 1.3, TLS_AES_256_GCM_SHA384, certificate CN=db1`).</summary>
+    public static string Summary(Stream stream) => stream is SslStream ssl
+        ? $"{Tls.TlsProbe.Versions(ssl.SslProtocol)}, {ssl.NegotiatedCipherSuite}, certificate {ssl.RemoteCertificate?.Subject ?? "none"}"
+        : "";
+
     /// <summary>AOT builds carry resource keys instead of exception texts, so the reasons are ours.</summary>
     internal static string Explain(Exception e)
     {

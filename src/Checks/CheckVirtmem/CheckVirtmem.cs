@@ -1,4 +1,3 @@
-using System.CommandLine;
 using System.Globalization;
 using MetaCheck.Checks.Framework;
 using MetaCheck.Core;
@@ -11,48 +10,74 @@ public static class CheckVirtmem
     public const string Name = "check-virtmem";
     public const string OldName = "go-check-virtmem";
 
+    /// <summary>
+    /// As the original's float64 option: `inf` is a threshold never crossed; NaN is refused (it would silently
+    /// never alert).
+    /// </summary>
+    private static readonly PlainNumber Percentage = new("a percentage (90, 92.5, 1e2, or inf for never)", text =>
+        Opt.TryParseGoFloat(text, out var v) && !double.IsNaN(v) ? v : null);
+
     public static int Main(string[] args) => Main(args, PluginContext.System());
 
     public static int Main(string[] args, PluginContext context)
     {
-        var critical = Percent("--critical-pct", "CRITICAL when usage is above this percentage (default: 95).", 95, "-c");
-        var warning = Percent("--warning-pct", "WARNING when usage is above this percentage (default: 90).", 90, "-w");
-        var definition = Cli.Define(Dialect.GoFlags, Name, "Alert when committed virtual memory (Committed_AS) nears the commit limit. Example: check-virtmem -w 90 -c 95", critical, warning);
+        var critical = Opt.Threshold("--critical-pct", "CRITICAL when usage is above this percentage (default: 95).", Percentage, Above, 95, "-c");
+        var warning = Opt.Threshold("--warning-pct", "WARNING when usage is above this percentage (default: 90).", Percentage, Above, 90, "-w");
+        var verbose = Opt.Verbose();
+        var definition = Cli.Define(Dialect.GoFlags, Name, "Alert when committed virtual memory (Committed_AS) nears the commit limit. Example: check-virtmem -w 90 -c 95",
+            critical, warning, verbose);
         return Plugin.Check(definition, args, context, parsed =>
         {
             var meminfo = MemInfo.Read(context.Paths);
             var path = context.Paths.Proc("meminfo");
-            var usage = Usage(meminfo.Require("Committed_AS", path), meminfo.Require("CommitLimit", path));
-            return Evaluate(usage, parsed.GetValue(warning), parsed.GetValue(critical));
+            var result = Evaluate(meminfo.RequireBytes("Committed_AS", path), meminfo.RequireBytes("CommitLimit", path), parsed.GetValue(warning)!, parsed.GetValue(critical)!);
+            return parsed.GetValue(verbose) == 0 ? result : result with { Details = [Detail(meminfo, path)] };
         });
     }
 
-    /// <summary>Committed_AS / CommitLimit × 100 (may exceed 100; +Inf or NaN when the limit is 0).</summary>
-    public static double Usage(long committedAs, long commitLimit) => (double)committedAs / commitLimit * 100;
+    /// <summary>
+    /// The original's `usage > threshold`. `-inf` (go-flags reads it: always alert) becomes `@~:`, which alerts on
+    /// the same values and, unlike `~:-inf`, can be written in performance data.
+    /// </summary>
+    private static ThresholdRange Above(double percent) => double.IsNegativeInfinity(percent)
+        ? new ThresholdRange(double.NegativeInfinity, double.PositiveInfinity, true) { Plain = percent }
+        : ThresholdRange.Above(percent);
 
-    public static CheckResult Evaluate(double usage, double warning, double critical)
+    /// <summary>Committed_AS / CommitLimit × 100 (may exceed 100; +Inf or NaN when the limit is 0).</summary>
+    public static double Usage(double committedAs, double commitLimit) => committedAs / commitLimit * 100;
+
+    /// <summary>
+    /// Pure: from the two meminfo fields in bytes (their ratio is the original's, to the last bit: both are
+    /// kB × 1024). A plain threshold alerts above it, in the original's words; a range where the guidelines
+    /// say, and the message names it.
+    /// </summary>
+    public static CheckResult Evaluate(double committedAs, double commitLimit, ThresholdRange warning, ThresholdRange critical)
     {
-        if (usage > critical) return CheckResult.Checkers(Status.Critical, $"[CRIT] VirtMem Usage:{GoF(usage)} %", "");
-        if (usage > warning) return CheckResult.Checkers(Status.Warning, $"[WARN] VirtMem Usage:{GoF(usage)} %", "");
-        return CheckResult.Checkers(Status.Ok, "OK", "");
+        double usage = Usage(committedAs, commitLimit);
+        var result = critical.Alerts(usage) ? CheckResult.Checkers(Status.Critical, $"[CRIT] VirtMem Usage:{GoF(usage)} %{Where(critical)}", "")
+            : warning.Alerts(usage) ? CheckResult.Checkers(Status.Warning, $"[WARN] VirtMem Usage:{GoF(usage)} %{Where(warning)}", "")
+            : CheckResult.Checkers(Status.Ok, "OK", "");
+        // A zero CommitLimit gives no percentage to graph (+Inf, NaN); the two byte counts still are.
+        PerfValue[] usageValue = double.IsFinite(usage) ? [new PerfValue("usage", usage, "%", warning, critical, 0)] : [];
+        return result with
+        {
+            Perfdata = [.. usageValue, new PerfValue("committed_as", committedAs, "B", Min: 0), new PerfValue("commit_limit", commitLimit, "B", Min: 0)],
+        };
+    }
+
+    private static string Where(ThresholdRange threshold) => threshold.Plain is null ? $" is {threshold.Where}" : "";
+
+    /// <summary>-v: the two meminfo lines the percentage comes from, as the kernel wrote them.</summary>
+    public static string Detail(MemInfo meminfo, string path)
+    {
+        var committed = meminfo["Committed_AS"]!.Value;
+        var limit = meminfo["CommitLimit"]!.Value;
+        return string.Create(CultureInfo.InvariantCulture,
+            $"Committed_AS {committed.Number} {committed.Unit} of CommitLimit {limit.Number} {limit.Unit} ({path})");
     }
 
     /// <summary>Go's %f: six decimals, `+Inf`, `NaN`.</summary>
     public static string GoF(double value) =>
         double.IsNaN(value) ? "NaN" : double.IsPositiveInfinity(value) ? "+Inf" : double.IsNegativeInfinity(value) ? "-Inf"
         : NumberFormat.Fixed(value, 6);
-
-    private static Option<double> Percent(string name, string description, double defaultValue, string alias) => new(name, alias)
-    {
-        Description = description,
-        DefaultValueFactory = _ => defaultValue,
-        CustomParser = r =>
-        {
-            var text = r.Tokens.Count > 0 ? r.Tokens[0].Value : "";
-            // As the original's float64 option: `inf` is a threshold never crossed; NaN would silently never alert.
-            if (Opt.TryParseGoFloat(text, out var v) && !double.IsNaN(v)) return v;
-            r.AddError($"{name} takes a percentage (90, 92.5, 1e2, or inf for never), got '{Opt.Shorten(text)}'");
-            return defaultValue;
-        },
-    };
 }

@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
 using MetaCheck.Checks.Framework;
+using MetaCheck.Core;
 
 namespace MetaCheck.Checks.Tls;
 
@@ -19,6 +20,24 @@ internal static class CertText
         (new DateTimeOffset(utc, TimeSpan.Zero).ToUnixTimeSeconds() - nowEpoch) / 86400;
 
     public static DateTime NotAfterUtc(X509Certificate2 cert) => cert.NotAfter.ToUniversalTime();
+
+    /// <summary>
+    /// Days left against -w/-c, as both originals graded them (a plain number: strictly less than;
+    /// critical first), or by ranges; <c>RangeNote</c> is what a message adds when a range fired
+    /// (`, outside 30:`); <c>Perf</c> the days left with the thresholds applied.
+    /// </summary>
+    public static (Status Status, string RangeNote, PerfValue Perf) GradeDays(long days, ThresholdRange warning, ThresholdRange critical)
+    {
+        var status = critical.Alerts(days) ? Status.Critical : warning.Alerts(days) ? Status.Warning : Status.Ok;
+        var applied = status == Status.Critical ? critical : status == Status.Warning ? warning : null;
+        var note = applied is { Plain: null } ? $", {applied.Where}" : "";
+        return (status, note, new PerfValue("days_left", days, "", warning, critical));
+    }
+
+    /// <summary>-v: who the certificate is for, who issued it and when it is valid (the peer's names made printable).</summary>
+    public static string Describe(X509Certificate2 cert) =>
+        $"certificate {Terminal.Printable(cert.Subject)}, issued by {Terminal.Printable(cert.Issuer)}, " +
+        $"valid from {OpensslDate(NotBeforeUtc(cert))} until {OpensslDate(NotAfterUtc(cert))}";
 
     public static DateTime NotBeforeUtc(X509Certificate2 cert) => cert.NotBefore.ToUniversalTime();
 

@@ -5,6 +5,8 @@ using System.Net.Sockets;
 using System.Security.Authentication;
 using System.Security.Cryptography.X509Certificates;
 using MetaCheck.Checks.CheckTcp;
+using MetaCheck.Checks.Framework;
+using MetaCheck.Core;
 
 namespace MetaCheck.Checks.Tls;
 
@@ -58,6 +60,17 @@ public sealed class TlsSession : IDisposable
     public required X509Certificate2? Leaf { get; init; }
     /// <summary>Empty when the certificate verified (chain to a trusted root, name, validity period).</summary>
     public required IReadOnlyList<string> Problems { get; init; }
+
+    /// <summary>Name lookup, connect and handshake together, seconds, from 0 to the time limit they shared.</summary>
+    public PerfValue Time(TlsRequest request) =>
+        new("time", (DnsTime + ConnectTime + HandshakeTime).TotalSeconds, "s", null, null, 0, request.Timeout.TotalSeconds);
+
+    /// <summary>-v: where it connected and how long each phase took.</summary>
+    public string Steps =>
+        $"connected to {Display} in {Secs(DnsTime + ConnectTime)} (name lookup {Secs(DnsTime)}), " +
+        $"{TlsProbe.Versions(Protocol)} handshake in {Secs(HandshakeTime)}";
+
+    private static string Secs(TimeSpan span) => $"{ThresholdRange.Number(span.TotalSeconds)} s";
 
     public void Dispose() => Leaf?.Dispose();
 }

@@ -18,8 +18,48 @@ public sealed class CheckConntrackFreeTests : IDisposable
     [InlineData(262144, 1, null, 262144, Status.Critical, "CRITICAL: free nf_conntrack < 262144 | free:262143 max:262144 count:1")]
     [InlineData(65536, 65000, 1000, 500, Status.Warning, "WARNING: free nf_conntrack < 1000 | free:536 max:65536 count:65000")]
     [InlineData(65536, 65100, 1000, 500, Status.Critical, "CRITICAL: free nf_conntrack < 500 | free:436 max:65536 count:65100")]
-    public void Thresholds_are_strictly_less_than_and_critical_wins(long max, long count, int? w, int? c, Status status, string text) =>
-        CheckConntrackFree.Evaluate(max, count, w, c).Should().Be(new CheckResult(status, text));
+    public void Thresholds_are_strictly_less_than_and_critical_wins(long max, long count, int? w, int? c, Status status, string text)
+    {
+        var result = CheckConntrackFree.Evaluate(max, count, w is { } ww ? ThresholdRange.Below(ww) : null, c is { } cc ? ThresholdRange.Below(cc) : null);
+        (result.Status, result.Text).Should().Be((status, text));
+    }
+
+    [Theory]
+    [InlineData("1000:", "10:", Status.Warning, "WARNING: free nf_conntrack 536 is outside 1000: | free:536 max:65536 count:65000")]
+    [InlineData("~:100", "~:500", Status.Critical, "CRITICAL: free nf_conntrack 536 is outside ~:500 | free:536 max:65536 count:65000")]
+    [InlineData("@0:536", "@0:100", Status.Warning, "WARNING: free nf_conntrack 536 is within 0:536 | free:536 max:65536 count:65000")] // ends included
+    [InlineData("@0:535", "@600:700", Status.Ok, "OK: free:536 max:65536 count:65000")]
+    [InlineData("600", "10:20", Status.Critical, "CRITICAL: free nf_conntrack 536 is outside 10:20 | free:536 max:65536 count:65000")]
+    public void Ranges_alert_as_the_guidelines_say(string w, string c, Status status, string text)
+    {
+        ThresholdRange.TryParse(w, out var warning).Should().BeTrue();
+        ThresholdRange.TryParse(c, out var critical).Should().BeTrue();
+        var result = CheckConntrackFree.Evaluate(65536, 65000, warning, critical);
+        (result.Status, result.Text).Should().Be((status, text));
+    }
+
+    [Fact]
+    public void Perfdata_mode_gives_free_and_used_slots_with_the_applied_thresholds()
+    {
+        var r = _box.RunOn("conntrack-busy", "check-conntrack-free", "-w", "1000", "-c", "100", "--perfdata");
+        (r.Exit, r.Stdout).Should().Be((2, "CRITICAL: free nf_conntrack < 100 - free:44 max:262144 count:262100 | free=44;1000:;100:;;262144 count=262100;;;0;262144\n"));
+        _box.Env["METACHECK_PERFDATA"] = "1";
+        r = _box.RunOn("conntrack-idle", "check-conntrack-free", "-w", "@0:1000");
+        (r.Exit, r.Stdout).Should().Be((0, "OK: free:262144 max:262144 count:0 | free=262144;@0:1000;;;262144 count=0;;;0;262144\n"));
+        r = _box.RunOn("conntrack-busy", "check-conntrack-free", "-w", "1:2", "-c", "10");
+        (r.Exit, r.Stdout).Should().Be((1, "WARNING: free nf_conntrack 44 is outside 1:2 - free:44 max:262144 count:262100 | free=44;1:2;10:;;262144 count=262100;;;0;262144\n"));
+    }
+
+    [Theory]
+    [InlineData("10:5")]
+    [InlineData("@")]
+    [InlineData("-1")]
+    [InlineData("2147483648")]
+    public void Fix_a_bad_threshold_is_a_usage_error_naming_both_forms(string bad)
+    {
+        var r = _box.RunOn("conntrack-idle", "check-conntrack-free", "-c", bad);
+        (r.Exit, r.Stdout).Should().Be((3, $"UNKNOWN: check-conntrack-free: -c takes a whole number from 0 to 2147483647 or a range (10:, ~:10, 10:20, @10:20), got '{bad}' (see check-conntrack-free --help)\n"));
+    }
 
     [Fact]
     public void Reads_the_proc_files_of_an_idle_fixture_host()

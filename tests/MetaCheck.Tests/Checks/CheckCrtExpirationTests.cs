@@ -1,3 +1,4 @@
+using System.Text.RegularExpressions;
 using System.Security.Cryptography.X509Certificates;
 using MetaCheck.Checks.CheckCrtExpiration;
 using MetaCheck.Checks.Framework;
@@ -25,7 +26,7 @@ public sealed class CheckCrtExpirationTests : TlsTestBed
     [InlineData(2026, 11, 25, 3, 1, 16, "Nov 25 03:01:16 2026 GMT")]
     [InlineData(2030, 1, 5, 23, 0, 9, "Jan  5 23:00:09 2030 GMT")]
     public void The_date_is_printed_as_openssl_prints_notAfter(int y, int mo, int d, int h, int mi, int s, string text) =>
-        CheckCrtExpiration.Evaluate(new DateTime(y, mo, d, h, mi, s, DateTimeKind.Utc), 0, 7, 5).Text.Should().Contain($"'{text}'");
+        CheckCrtExpiration.Evaluate(new DateTime(y, mo, d, h, mi, s, DateTimeKind.Utc), 0, ThresholdRange.Below(7), ThresholdRange.Below(5)).Text.Should().Contain($"'{text}'");
 
     [Theory]
     [InlineData(2 * 86400, Status.Critical, "CRITICAL: Expiration date: 'Jan  1 00:00:00 1970 GMT'. 2 days left")]
@@ -35,7 +36,51 @@ public sealed class CheckCrtExpirationTests : TlsTestBed
     [InlineData(-3600, Status.Critical, "CRITICAL: Expiration date: 'Jan  1 00:00:00 1970 GMT'. 0 days left")]
     [InlineData(-86400 - 1, Status.Critical, "CRITICAL: Expiration date: 'Jan  1 00:00:00 1970 GMT'. -1 days left")]
     public void Days_are_truncated_toward_zero_and_thresholds_are_strictly_less_than(long secondsLeft, Status status, string text) =>
-        CheckCrtExpiration.Evaluate(DateTime.UnixEpoch, -secondsLeft, 7, 5).Should().Be(new CheckResult(status, text));
+        CheckCrtExpiration.Evaluate(DateTime.UnixEpoch, -secondsLeft, ThresholdRange.Below(7), ThresholdRange.Below(5))
+            .Should().Be(new CheckResult(status, text) with
+            {
+                Perfdata = [new PerfValue("days_left", secondsLeft / 86400, "", ThresholdRange.Below(7), ThresholdRange.Below(5))],
+            });
+
+    [Theory]
+    [InlineData("30:", "0:", 20, Status.Warning, "20 days left, outside 30:")]
+    [InlineData("30:", "@-1000:0", 0, Status.Critical, "0 days left, within -1000:0")]
+    [InlineData("@10:30", "0:", 20, Status.Warning, "20 days left, within 10:30")]
+    [InlineData("10:", "0:", 12, Status.Ok, "12 days left")]
+    [InlineData("10:", "0:", -1, Status.Critical, "-1 days left, outside 0:")]
+    public void Ranges_alert_as_the_guidelines_say_and_the_message_names_the_range(string w, string c, int days, Status status, string end)
+    {
+        ThresholdRange.TryParse(w, out var warning).Should().BeTrue();
+        ThresholdRange.TryParse(c, out var critical).Should().BeTrue();
+        var result = CheckCrtExpiration.Evaluate(DateTime.UnixEpoch, -days * 86400L - (days < 0 ? -3600 : 3600), warning, critical);
+        (result.Status, result.Text).Should().Be((status, $"{StatusNames.Word(status)}: Expiration date: 'Jan  1 00:00:00 1970 GMT'. {end}"));
+    }
+
+    [Fact]
+    public void Perfdata_mode_gives_days_left_with_the_applied_thresholds_and_verbose_describes_the_certificate()
+    {
+        var (path, date) = Cert(20);
+        var r = Box.Run("check-crt-expiration", "-f", path, "-c", "@0:30", "--perfdata");
+        (r.Exit, r.Stdout).Should().Be((2, $"CRITICAL: Expiration date: '{date}'. 20 days left, within 0:30 | days_left=20;7:;@0:30\n"));
+
+        Box.Env["METACHECK_PERFDATA"] = "1";
+        r = Box.Run("check-crt-expiration", "-f", path, "-v");
+        r.Exit.Should().Be(0, r.ToString());
+        r.Lines.Should().HaveCount(2, r.ToString());
+        r.Lines[0].Should().Be($"OK: Expiration date: '{date}'. 20 days left | days_left=20;7:;5:");
+        r.Lines[1].Should().MatchRegex($@"^{Regex.Escape(path)}: certificate CN=localhost, issued by CN=MetaCheck Test CA, valid from \w+ [ \d]\d \d\d:\d\d:\d\d \d{{4}} GMT until {Regex.Escape(date)}$");
+    }
+
+    [Theory]
+    [InlineData("-w", "10:5")]
+    [InlineData("-c", "@")]
+    [InlineData("-w", "36501")]
+    public void Fix_a_bad_threshold_is_a_usage_error_naming_both_forms(string option, string bad)
+    {
+        var r = Box.Run("check-crt-expiration", "-f", "x.pem", option, bad);
+        (r.Exit, r.Stdout).Should().Be((3, $"UNKNOWN: check-crt-expiration: {option} takes a whole number from -36500 to 36500 or a range (10:, ~:10, 10:20, @10:20), " +
+            $"got '{bad}' (see check-crt-expiration --help)\n"));
+    }
 
     [Theory]
     [InlineData(30, 0, "OK")]

@@ -13,6 +13,7 @@ namespace MetaCheck.Tests.Checks;
 public sealed class CheckDdosUdpTests : IDisposable
 {
     private readonly Sandbox _box = new();
+    private readonly Dictionary<string, string?> _env = new();
 
     public void Dispose() => _box.Dispose();
 
@@ -24,7 +25,8 @@ public sealed class CheckDdosUdpTests : IDisposable
     {
         var proc = _box.CopyFixture("udp-idle");
         var run = new InProcess(_box, proc);
-        run.Run(CheckDdosUdp.Main, args).Should().Be((0, "OK: no previous sample (first run); UDP counters stored\n", ""));
+        foreach (var (name, value) in _env) run.Env[name] = value;
+        run.Run(CheckDdosUdp.Main, args).Exit.Should().Be(0, "the first run only stores a sample");
         Load(proc, "udp-flood");
         run.Clock.Epoch += 10;
         return run.Run(CheckDdosUdp.Main, args);
@@ -53,6 +55,51 @@ public sealed class CheckDdosUdpTests : IDisposable
     {
         IdleThenFlood("-w", "10", "--noports-critical", "3", "--datagrams-warning", "0").Should().Be((2,
             $"CRITICAL: receive errors 49.9/s > 10, datagrams to closed ports 4/s > 3 | {FloodSummary}\n", ""));
+    }
+
+    [Theory]
+    [InlineData("-w ~:10 -c @40:49.9", 2, "receive errors 49.9/s is within 40:49.9")]                   // ends included
+    [InlineData("-c @49.9:50 --noports-warning 5:", 2, "receive errors 49.9/s is within 49.9:50, datagrams to closed ports 4/s is outside 5:")]
+    [InlineData("-w @0:49.8 --datagrams-critical 1:", 2, "datagrams in 0/s is outside 1:")]            // a floor: the service went quiet
+    [InlineData("-w 10:60 --noports-warning @0:3.9", 0, null)]
+    public void Ranges_alert_as_the_guidelines_say_and_the_message_names_them(string args, int exit, string? breaches) =>
+        IdleThenFlood(args.Split(' ')).Should().Be((exit, breaches is null ? $"OK: {FloodSummary}\n" : $"CRITICAL: {breaches} | {FloodSummary}\n", ""));
+
+    [Fact]
+    public void Perfdata_mode_gives_every_rate_with_the_thresholds_applied_to_it()
+    {
+        _env["METACHECK_PERFDATA"] = "1";
+        IdleThenFlood("-w", "10", "-c", "100", "--noports-critical", "~:3").Should().Be((2,
+            $"CRITICAL: receive errors 49.9/s > 10, datagrams to closed ports 4/s is outside ~:3 - {FloodSummary} | " +
+            "in_datagrams=0;;;0 no_ports=4;;~:3;0 in_errors=49.9;~:10;~:100;0 rcvbuf_errors=49.9;;;0 socket_drops=49.9;;;0\n", ""));
+    }
+
+    [Fact]
+    public void Perfdata_mode_through_the_binary_from_the_second_run()
+    {
+        var proc = _box.CopyFixture("udp-idle");
+        _box.Env["HOST_PROC"] = proc;
+        var r = _box.Run("check-ddos-udp", "-w", "10", "--perfdata");
+        (r.Exit, r.Stdout).Should().Be((0, "OK: no previous sample (first run); UDP counters stored\n"), "nothing measured yet: no performance data");
+        Load(proc, "udp-flood");
+        Thread.Sleep(1100);
+        r = _box.Run("check-ddos-udp", "-w", "10", "--perfdata");
+        r.Exit.Should().Be(1);
+        r.Stdout.Should().MatchRegex(@"^WARNING: receive errors [\d.]+/s > 10 - UDP in [^|]+ \| in_datagrams=0;;;0 no_ports=[\d.]+;;;0 in_errors=[\d.]+;~:10;;0 rcvbuf_errors=[\d.]+;;;0 socket_drops=[\d.]+;;;0\n$");
+    }
+
+    [Fact]
+    public void Verbose_adds_each_counter_now_and_at_the_previous_sample()
+    {
+        var proc = _box.CopyFixture("udp-idle");
+        var run = new InProcess(_box, proc);
+        run.Run(CheckDdosUdp.Main, "-w", "10", "-v").Should().Be((0, "OK: no previous sample (first run); UDP counters stored\n" +
+            "in_datagrams: 1718\nno_ports: 358\nin_errors: 0\nrcvbuf_errors: 0\nsocket_drops: 0\n", ""));
+        Load(proc, "udp-flood");
+        run.Clock.Epoch += 10;
+        run.Run(CheckDdosUdp.Main, "-w", "100", "--verbose").Should().Be((0, $"OK: {FloodSummary}\n" +
+            "in_datagrams: 1718 (was 1718 10 s before)\nno_ports: 398 (was 358 10 s before)\nin_errors: 499 (was 0 10 s before)\n" +
+            "rcvbuf_errors: 499 (was 0 10 s before)\nsocket_drops: 499 (was 0 10 s before)\n", ""));
     }
 
     [Fact]

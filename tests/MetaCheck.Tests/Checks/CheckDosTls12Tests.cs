@@ -43,6 +43,32 @@ public sealed class CheckDosTls12Tests : TlsTestBed
         (r.Exit, r.Stdout).Should().Be((0, $" OK: localhost:{peer.Port} refuses TLS 1.2 (negotiates TLS 1.3 by default)\n"), r.ToString());
     }
 
+    [Fact]
+    public void Perfdata_mode_counts_the_versions_still_accepted_and_times_the_default_handshake()
+    {
+        var modern = Serve(SslProtocols.Tls13);
+        var r = Box.Run(Check, "-H", "localhost", "-p", modern.P, "--reject", "1.2", "--perfdata");
+        r.Exit.Should().Be(0, r.ToString());
+        r.Stdout.Should().MatchRegex($@"^ OK: localhost:{modern.Port} refuses TLS 1\.2 \(negotiates TLS 1\.3 by default\) \| accepted=0;;;0;1 time=\d+(\.\d+)?s;;;0;10\n$");
+
+        Box.Env["METACHECK_PERFDATA"] = "1";
+        var old = Serve(SslProtocols.Tls12);
+        var c = Box.Run(Check, "-H", "127.0.0.1", "-p", old.P, "--reject", "1.2", "-t", "7");
+        c.Exit.Should().Be(2, c.ToString());
+        c.Stdout.Should().MatchRegex($@"^ CRITICAL: 127\.0\.0\.1:{old.Port} still accepts TLS 1\.2 \(should refuse TLS 1\.2\) \| accepted=1;;;0;1 time=\d+(\.\d+)?s;;;0;7\n$");
+    }
+
+    [Fact]
+    public void Verbose_says_what_each_handshake_found()
+    {
+        var peer = Serve(SslProtocols.Tls13);
+        var r = Box.Run(Check, "-H", "127.0.0.1", "-p", peer.P, "--reject", "1.2", "-v");
+        r.Exit.Should().Be(0, r.ToString());
+        r.Lines.Should().HaveCount(3, r.ToString());
+        r.Lines[1].Should().MatchRegex($@"^default versions: connected to 127\.0\.0\.1:{peer.Port} in \d+(\.\d+)? s \(name lookup 0 s\), TLS 1\.3 handshake in \d+(\.\d+)? s$");
+        r.Lines[2].Should().Be("TLS 1.2: refused");
+    }
+
     /// <summary>An OpenSSL configuration that lets this host offer TLS 1.0/1.1, as the docs tell users to write.</summary>
     private void AllowLegacyVersions()
     {

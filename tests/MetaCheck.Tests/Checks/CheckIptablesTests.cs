@@ -71,6 +71,35 @@ public sealed class CheckIptablesTests : IDisposable
     }
 
     [Fact]
+    public void Perfdata_mode_counts_the_global_addresses()
+    {
+        _box.FakeCommand("ip", "addr", "iptables-outputs/ip-addr-container.txt");
+        _box.FakeCommand("lsmod", "", "iptables-outputs/lsmod-no-filter.txt");
+        var r = _box.Run("check-iptables", "--perfdata");
+        (r.Exit, r.Stdout).Should().Be((2, GlobalDisabled + " | global_ipv4=1;;;0\n"));
+        _box.FakeCommand("ip", "addr", "iptables-outputs/ip-addr-private-only.txt");
+        _box.Env["METACHECK_PERFDATA"] = "1";
+        r = _box.Run("check-iptables");
+        (r.Exit, r.Stdout).Should().Be((0, PrivateDisabled + " | global_ipv4=0;;;0\n"));
+    }
+
+    [Fact]
+    public void Verbose_names_the_addresses_and_modules_the_verdict_rests_on()
+    {
+        _box.FakeCommand("ip", "addr", "iptables-outputs/ip-addr-container.txt");
+        _box.FakeCommand("lsmod", "", "iptables-outputs/lsmod-iptables.txt");
+        var r = _box.Run("check-iptables", "-v");
+        (r.Exit, r.Stdout, r.Stderr).Should().Be((0, GlobalEnabled + "\nglobal IPv4: 192.0.2.2\nfilter modules loaded: iptable_filter\n", ""));
+        _box.FakeCommand("ip", "addr", "iptables-outputs/ip-addr-private-only.txt");
+        _box.FakeCommand("lsmod", "", "iptables-outputs/lsmod-no-filter.txt");
+        r = _box.Run("check-iptables", "--verbose");
+        (r.Exit, r.Stdout).Should().Be((0, PrivateDisabled + "\nglobal IPv4: none (ip addr lists private, loopback, link-local or CGNAT addresses only)\n" +
+            "filter modules loaded: none (no iptable_filter or ip6table_filter in lsmod)\n"));
+        r = _box.Run("check-iptables", "extra");
+        (r.Exit, r.Stdout, r.Stderr).Should().Be((0, PrivateDisabled + "\n", "check-iptables: ignored 'extra'\n"), "other arguments are still ignored, as by the original");
+    }
+
+    [Fact]
     public void Real_ip_addr_with_a_fake_lsmod()
     {
         var info = new ProcessStartInfo("ip", "addr") { RedirectStandardOutput = true, UseShellExecute = false };

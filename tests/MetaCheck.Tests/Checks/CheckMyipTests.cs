@@ -131,6 +131,43 @@ public sealed class CheckMyipTests : IDisposable
         (alert.Exit, alert.Stdout).Should().Be((2, $"DelayNG(2/2): CRITICAL: source address 127.0.0.1 towards 127.0.0.1:{Port} is not in 10.0.0.0/8\n"));
     }
 
+    [Fact]
+    public void Perfdata_mode_gives_the_connect_time_of_a_check_but_never_touches_print_mode()
+    {
+        var r = _box.Run("check-myip", "--expect", "127.0.0.0/8", "127.0.0.1", Port, "--perfdata");
+        r.Exit.Should().Be(0, r.ToString());
+        r.Stdout.Should().MatchRegex($@"^OK: source address 127\.0\.0\.1 towards 127\.0\.0\.1:{Port} is in 127\.0\.0\.0/8 \| time=\d+(\.\d+)?s;;;0;10\n$");
+
+        _box.Env["METACHECK_PERFDATA"] = "1";
+        var c = _box.Run("check-myip", "--expect", "10.0.0.0/8", "-t", "5", "127.0.0.1", Port);
+        c.Exit.Should().Be(2, c.ToString());
+        c.Stdout.Should().MatchRegex($@"^CRITICAL: source address 127\.0\.0\.1 towards 127\.0\.0\.1:{Port} is not in 10\.0\.0\.0/8 \| time=\d+(\.\d+)?s;;;0;5\n$");
+        _box.Run("check-myip", "127.0.0.1", Port).Stdout.Should().Be("127.0.0.1\n", "a script reading the printed address must not get performance data");
+        _box.Run("check-myip", "--udp", "--expect", "127.0.0.1", "127.0.0.1", Port).Stdout
+            .Should().Be($"OK: source address 127.0.0.1 towards 127.0.0.1:{Port} is in 127.0.0.1\n", "UDP connects nothing, so there is no time to report");
+    }
+
+    [Fact]
+    public void Verbose_shows_the_sockets_ends_and_each_comparison()
+    {
+        var r = _box.Run("check-myip", "--expect", "10.0.0.0/8,127.0.0.1", "-v", "127.0.0.1", Port);
+        r.Exit.Should().Be(0, r.ToString());
+        r.Lines.Should().HaveCount(4, r.ToString());
+        r.Lines[1].Should().MatchRegex($@"^TCP connection from 127\.0\.0\.1:\d+ to 127\.0\.0\.1:{Port} in \d+(\.\d+)? s$");
+        r.Lines[2..].Should().Equal("10.0.0.0/8: does not contain 127.0.0.1", "127.0.0.1: contains 127.0.0.1");
+        _box.Run("check-myip", "--udp", "--verbose", "127.0.0.1", Port).Lines.Should().HaveCount(2)
+            .And.Subject.Last().Should().MatchRegex($@"^UDP route from 127\.0\.0\.1:\d+ to 127\.0\.0\.1:{Port} \(nothing sent\)$");
+    }
+
+    [Fact]
+    public void T_is_the_timeout()
+    {
+        _box.Run("check-myip", "--help").Stdout.Should().MatchRegex(@"(?m)^  -t, --timeout ");
+        _box.Run("check-myip", "-t", "0", "127.0.0.1", Port).Stdout.Should().StartWith("UNKNOWN: check-myip: --timeout must be more than 0 seconds");
+        _box.Run("check-myip", "--t", "0", "127.0.0.1", Port).Stdout.Should().StartWith("UNKNOWN: check-myip: --timeout must be more than 0 seconds",
+            "the abbreviation Getopt::Long took still works");
+    }
+
     [Theory]
     [InlineData("10.1.2.3", "10.0.0.0/8", Status.Ok)]
     [InlineData("10.1.2.3", "10.1.2.4", Status.Critical)]

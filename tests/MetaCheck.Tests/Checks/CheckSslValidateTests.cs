@@ -23,9 +23,74 @@ public sealed class CheckSslValidateTests : TlsTestBed
     [InlineData(29, Status.Warning)]
     [InlineData(14, Status.Warning)]
     [InlineData(13, Status.Critical)]
-    public void Days_left_are_graded_strictly_less_than_critical_first(int days, Status status) =>
-        CheckSslValidate.Evaluate("h:443", DateTime.UnixEpoch, -days * 86400L - 3600, 30, 14)
-            .Should().Be(CheckResult.Checkers(status, $"h:443: certificate valid until Jan  1 00:00:00 1970 GMT ({days} days left)", ""));
+    public void Days_left_are_graded_strictly_less_than_critical_first(int days, Status status)
+    {
+        var result = CheckSslValidate.Evaluate("h:443", DateTime.UnixEpoch, -days * 86400L - 3600, ThresholdRange.Below(30), ThresholdRange.Below(14));
+        (result.Status, result.Text).Should().Be((status, $" {StatusNames.Word(status)}: h:443: certificate valid until Jan  1 00:00:00 1970 GMT ({days} days left)"));
+        result.Perfdata.Should().Equal(new PerfValue("days_left", days, "", ThresholdRange.Below(30), ThresholdRange.Below(14)));
+    }
+
+    [Theory]
+    [InlineData("60:", "30:", 40, Status.Warning, "(40 days left, outside 60:)")]
+    [InlineData("60:", "@0:45", 40, Status.Critical, "(40 days left, within 0:45)")]
+    [InlineData("30:", "~:398", 400, Status.Critical, "(400 days left, outside ~:398)")]
+    [InlineData("10:20", "5:", 20, Status.Ok, "(20 days left)")]
+    [InlineData("10:20", "5:", 21, Status.Warning, "(21 days left, outside 10:20)")]
+    public void Ranges_alert_as_the_guidelines_say_and_the_message_names_the_range(string w, string c, int days, Status status, string end)
+    {
+        ThresholdRange.TryParse(w, out var warning).Should().BeTrue();
+        ThresholdRange.TryParse(c, out var critical).Should().BeTrue();
+        var result = CheckSslValidate.Evaluate("h:443", DateTime.UnixEpoch, -days * 86400L - 3600, warning, critical);
+        (result.Status, result.Text).Should().Be((status, $" {StatusNames.Word(status)}: h:443: certificate valid until Jan  1 00:00:00 1970 GMT {end}"));
+    }
+
+    [Fact]
+    public void Perfdata_mode_gives_days_left_with_the_applied_thresholds_and_the_handshake_time()
+    {
+        var cert = Ca.Issue(Now.AddDays(-1), Now.AddDays(90).AddHours(6));
+        var peer = Serve(cert);
+        var date = OpensslDate(cert.NotAfter.ToUniversalTime());
+        var r = Validate("-H", "localhost", "-p", peer.P, "--ca-file", CaFile, "-w", "100:", "--perfdata");
+        r.Exit.Should().Be(1, r.ToString());
+        r.Stdout.Should().MatchRegex($@"^ WARNING: localhost:{peer.Port}: certificate valid until {date} \(90 days left, outside 100:\) \| days_left=90;100:;14: time=\d+(\.\d+)?s;;;0;10
+$");
+
+        Box.Env["METACHECK_PERFDATA"] = "1";
+        var expired = Serve(Ca.Issue(Now.AddDays(-100), Now.AddDays(-2)));
+        var e = Validate("-H", "localhost", "-p", expired.P, "--ca-file", CaFile, "-t", "5");
+        e.Exit.Should().Be(2, e.ToString());
+        e.Stdout.Should().MatchRegex($@"^ CRITICAL: localhost:{expired.Port}: the certificate expired on .* GMT \| days_left=-\d+;30:;14: time=\d+(\.\d+)?s;;;0;5
+$",
+            "an expired certificate's days are measured too");
+        using var closed = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+        closed.Bind(new IPEndPoint(IPAddress.Loopback, 0));
+        Validate("-H", "127.0.0.1", "-p", ((IPEndPoint)closed.LocalEndPoint!).Port.ToString(CultureInfo.InvariantCulture))
+            .Stdout.Should().NotContain("|", "nothing was measured");
+    }
+
+    [Fact]
+    public void Verbose_names_the_connection_phases_and_the_certificate()
+    {
+        var cert = Ca.Issue(Now.AddDays(-1), Now.AddDays(90).AddHours(6));
+        var peer = Serve(cert);
+        var r = Validate("-H", "localhost", "-p", peer.P, "--ca-file", CaFile, "-v");
+        r.Exit.Should().Be(0, r.ToString());
+        r.Lines.Should().HaveCount(3, r.ToString());
+        r.Lines[0].Should().EndWith("(90 days left)");
+        r.Lines[1].Should().MatchRegex($@"^connected to localhost:{peer.Port} \(127\.0\.0\.1\) in \d+(\.\d+)? s \(name lookup \d+(\.\d+)? s\), TLS 1\.[23] handshake in \d+(\.\d+)? s$");
+        r.Lines[2].Should().Be($"certificate CN=localhost, issued by CN=MetaCheck Test CA, valid from {OpensslDate(cert.NotBefore.ToUniversalTime())} until {OpensslDate(cert.NotAfter.ToUniversalTime())}");
+    }
+
+    [Theory]
+    [InlineData("-w", "10:5")]
+    [InlineData("-c", "@")]
+    [InlineData("-w", "36501")]
+    public void Fix_a_bad_threshold_is_a_usage_error_naming_both_forms(string option, string bad)
+    {
+        var r = Validate("-H", "localhost", option, bad);
+        (r.Exit, r.Stdout).Should().Be((3, $"UNKNOWN: check-ssl-validate: {option} takes a whole number from 0 to 36500 or a range (10:, ~:10, 10:20, @10:20), " +
+            $"got '{bad}' (see check-ssl-validate --help)\n"));
+    }
 
     [Fact]
     public void A_trusted_certificate_is_OK_by_name_and_by_IP_with_ca_file()

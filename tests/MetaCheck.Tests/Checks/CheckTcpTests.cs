@@ -94,7 +94,37 @@ public sealed class CheckTcpTests : IDisposable
     [InlineData(2.6, 0, 2.5, Status.Critical)]
     [InlineData(99, 0, 0, Status.Ok)]
     public void Thresholds_are_strictly_greater_and_critical_wins(double elapsed, double w, double c, Status status) =>
-        CheckTcp.Grade(new TcpSettings { Warning = w, Critical = c, Port = 1 }, elapsed, "").Item1.Should().Be(status);
+        CheckTcp.Grade(CheckTcp.Prepare(new CheckTcp.RawOptions { Warning = ThresholdRange.Above(w), Critical = ThresholdRange.Above(c), Port = 1 }),
+            elapsed, "").Item1.Should().Be(status);
+
+    [Theory]
+    [InlineData("~:0.5", "~:2", 0.6, Status.Warning, "0.600 seconds response time is outside ~:0.5 on db1 port 3306")]
+    [InlineData("~:0.5", "~:2", 2.5, Status.Critical, "2.500 seconds response time is outside ~:2 on db1 port 3306")]
+    [InlineData("0.01:", "0.001:", 0.005, Status.Warning, "0.005 seconds response time is outside 0.01: on db1 port 3306")]
+    [InlineData("1", "0:0", 0.5, Status.Critical, "0.500 seconds response time is outside 0 on db1 port 3306")]
+    [InlineData("0.2:0.8", "@2:3", 0.5, Status.Ok, "0.500 seconds response time on db1 port 3306")]
+    [InlineData("0.2:0.8", "@2:3", 2, Status.Critical, "2.000 seconds response time is within 2:3 on db1 port 3306")]
+    [InlineData("@0.1:0.3", "5", 0.3, Status.Warning, "0.300 seconds response time is within 0.1:0.3 on db1 port 3306")]
+    public void Ranges_alert_as_the_guidelines_say_and_the_message_names_the_range(string w, string c, double elapsed, Status status, string message)
+    {
+        ThresholdRange.TryParse(w, out var warning).Should().BeTrue();
+        ThresholdRange.TryParse(c, out var critical).Should().BeTrue();
+        var s = CheckTcp.Prepare(new CheckTcp.RawOptions { Hostname = "db1", Port = 3306, Warning = warning, Critical = critical });
+        CheckTcp.Grade(s, elapsed, "").Should().Be((status, message));
+    }
+
+    [Fact]
+    public void Perfdata_is_the_response_time_in_seconds_with_the_applied_thresholds_from_0_to_the_time_limit()
+    {
+        var s = CheckTcp.Prepare(new CheckTcp.RawOptions { Port = 1, Warning = ThresholdRange.Above(0.5), Critical = ThresholdRange.Above(0) });
+        CheckTcp.Time(s, 0.0178704).ToString().Should().Be("time=0.01787s;~:0.5;;0;10", "a plain -c 0 is off, as in the original");
+        CheckTcp.Time(s with { Timeout = null }, 1.5).ToString().Should().Be("time=1.5s;~:0.5;;0", "-t 0 sets no time limit, so no maximum");
+    }
+
+    [Fact]
+    public void Verbose_compares_in_each_thresholds_own_words() =>
+        CheckTcp.Compared(CheckTcp.Prepare(new CheckTcp.RawOptions { Port = 1, Warning = ThresholdRange.Above(0.5), Critical = new ThresholdRange(0, 2, true) }), 0.25)
+            .Should().Be("response time 0.25 s; WARNING if greater than 0.5 s, CRITICAL if within 0:2");
 
     [Fact]
     public void The_message_names_host_port_and_the_response_trimmed_of_CR_and_LF_at_the_ends()
@@ -102,8 +132,10 @@ public sealed class CheckTcpTests : IDisposable
         var s = new TcpSettings { Hostname = "db1", Port = 3306 };
         CheckTcp.Grade(s, 0.0123, "\r\n220 a\r\nb\r\n\n").Should().Be((Status.Ok, "0.012 seconds response time on db1 port 3306 [220 a\r\nb]"));
         CheckTcp.Grade(new TcpSettings { UnixSocket = "/run/x.sock" }, 0.5, "").Should().Be((Status.Ok, "0.500 seconds response time on"));
-        CheckTcp.Grade(s with { NoResponseTimeOnSuccess = true, Warning = 0.5, Critical = 2 }, 0.1, "")
+        CheckTcp.Grade(s with { NoResponseTimeOnSuccess = true, Warning = ThresholdRange.Above(0.5), Critical = ThresholdRange.Above(2) }, 0.1, "")
             .Should().Be((Status.Ok, "Response time faster than 0.5 seconds on db1 port 3306"));
+        CheckTcp.Grade(s with { NoResponseTimeOnSuccess = true, Warning = new ThresholdRange(0, 0.5, false) }, 0.1, "")
+            .Should().Be((Status.Ok, "Response time not outside 0.5 seconds on db1 port 3306"));
     }
 
     [Fact]
@@ -362,6 +394,70 @@ public sealed class CheckTcpTests : IDisposable
         var ok = Tcp("-H", "127.0.0.1", "-p", P(peer), "--status-as", "ok=critical");
         ok.Exit.Should().Be(2, ok.ToString());
         ok.Stdout.Should().MatchRegex($@"^TCP CRITICAL: {Time} seconds response time on 127\.0\.0\.1 port {peer.Port}\n$");
+    }
+
+    [Fact]
+    public void A_range_threshold_grades_a_real_slow_answer_and_is_named()
+    {
+        var peer = Listen(Handlers.Banner("220 slow\r\n", delayMs: 400));
+        var r = Tcp("-H", "127.0.0.1", "-p", P(peer), "-e", "^220", "-w", "~:0.2", "-c", "@30:60");
+        r.Exit.Should().Be(1, r.ToString());
+        r.Stdout.Should().MatchRegex($@"^TCP WARNING: {Time} seconds response time is outside ~:0\.2 on 127\.0\.0\.1 port {peer.Port} \[220 slow\]\n$");
+    }
+
+    [Fact]
+    public void Perfdata_mode_appends_the_response_time_through_the_flag_and_the_host_wide_switch()
+    {
+        var peer = Listen(Handlers.Banner("220 hi\r\n"));
+        var r = Tcp("-H", "127.0.0.1", "-p", P(peer), "-e", "^220", "-w", "5", "-c", "10:", "--perfdata");
+        r.Exit.Should().Be(2, r.ToString());
+        r.Stdout.Should().MatchRegex($@"^TCP CRITICAL: {Time} seconds response time is outside 10: on 127\.0\.0\.1 port {peer.Port} \[220 hi\] \| time=\d+(\.\d+)?s;~:5;10:;0;10\n$");
+
+        _box.Env["METACHECK_PERFDATA"] = "1";
+        var unexpected = Tcp("-H", "127.0.0.1", "-p", P(peer), "-e", "^554", "-t", "0");
+        unexpected.Exit.Should().Be(2, unexpected.ToString());
+        unexpected.Stdout.Should().MatchRegex(@"^TCP CRITICAL: Unexpected response from host/socket: 220 hi \| time=\d+(\.\d+)?s;;;0\n$",
+            "the time to the unexpected answer was measured, as check_tcp reports it");
+        var refused = Tcp("-H", "127.0.0.1", "-p", ClosedPort().ToString(CultureInfo.InvariantCulture));
+        refused.Stdout.Should().NotContain("|", "nothing was measured");
+
+        _box.Env["METACHECK_PERFDATA"] = "0";
+        Tcp("-H", "127.0.0.1", "-p", P(peer)).Stdout.Should().MatchRegex($@"^TCP OK: {Time} seconds response time on 127\.0\.0\.1 port {peer.Port}\n$");
+    }
+
+    [Fact]
+    public void Verbose_reports_each_step_after_the_unchanged_first_line()
+    {
+        var peer = Listen(Handlers.Reply(_ => "+OK ready\r\n"));
+        var r = Tcp("-H", "127.0.0.1", "-p", P(peer), "-s", @"HELLO\n", "-E", "-e", "^\\+OK", "-q", "BYE", "-w", "5", "-v");
+        r.Exit.Should().Be(0, r.ToString());
+        r.Stdout.Should().MatchRegex(
+            $@"^TCP OK: {Time} seconds response time on 127\.0\.0\.1 port {peer.Port} \[\+OK ready\]\n" +
+            $@"connected to 127\.0\.0\.1:{peer.Port} in \d+(\.\d+)? s\n" +
+            @"sent HELLO\\x0a\n" +
+            @"received \+OK ready\\x0d\\x0a\n" +
+            @"matches \^\\\+OK\n" +
+            @"sent BYE\n" +
+            @"response time \d+(\.\d+)? s; WARNING if greater than 5 s, CRITICAL if off\n$");
+
+        using var cert = TestCa.SelfSigned(DateTimeOffset.UtcNow.AddDays(-1), DateTimeOffset.UtcNow.AddDays(30));
+        var tls = Listen(Handlers.Silent, cert: cert);
+        var t = Tcp("-H", "127.0.0.1", "-p", P(tls), "-S", "--no-check-certificate", "--verbose");
+        t.Exit.Should().Be(0, t.ToString());
+        t.Lines[1].Should().MatchRegex($@"^connected to 127\.0\.0\.1:{tls.Port} in \d+(\.\d+)? s \(TLS 1\.[23], TLS_\w+, certificate CN=");
+    }
+
+    [Theory]
+    [InlineData("-w", "10:5")]
+    [InlineData("-c", "@")]
+    [InlineData("-w", "1:2:3")]
+    [InlineData("-c", "-1")]
+    [InlineData("-w", "1e9")]
+    public void Fix_a_bad_threshold_is_a_usage_error_naming_both_forms(string option, string bad)
+    {
+        var r = Tcp("-p", "1", option, bad);
+        (r.Exit, r.Stdout).Should().Be((3, $"UNKNOWN: check-tcp: {option} takes a number of seconds from 0 to 1000000 (10, 0.5, 1e0) " +
+            $"or a range (10:, ~:10, 10:20, @10:20), got '{bad}' (see check-tcp --help)\n"));
     }
 
     [Fact]

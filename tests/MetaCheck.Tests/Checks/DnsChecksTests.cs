@@ -1,4 +1,7 @@
+using MetaCheck.Checks.CheckResolver;
 using MetaCheck.Checks.Dns;
+using MetaCheck.Checks.Framework;
+using MetaCheck.Core;
 using MetaCheck.Tests.Support;
 
 namespace MetaCheck.Tests.Checks;
@@ -174,6 +177,100 @@ public sealed class DnsChecksTests : IDisposable
         var alert = _box.Run("delay-checker", args);
         alert.Exit.Should().Be(2);
         alert.Stdout.Should().StartWith("DelayNG(2/2): CRITICAL: hosts not found in ");
+    }
+
+    [Theory]
+    [InlineData("-w 4 -c 3", 1, "WARNING: 3 dns-rr hosts found < 4")]                // plain: fewer than, as the original
+    [InlineData("-w 4: -c 2:", 1, "WARNING: 3 dns-rr hosts found (outside 4:)")]
+    [InlineData("-w ~:2 -c ~:5", 1, "WARNING: 3 dns-rr hosts found (outside ~:2)")]   // more members than expected
+    [InlineData("-w 1 -c @3:3", 2, "CRITICAL: 3 dns-rr hosts found (within 3:3)")]    // ends included
+    [InlineData("-w @0:2 -c 10:20", 2, "CRITICAL: 3 dns-rr hosts found (outside 10:20)")]
+    [InlineData("-w @0:2 -c @10:20", 0, "OK: 3 dns-rr hosts found")]
+    public void Check_dns_rr_ranges_alert_as_the_guidelines_say(string thresholds, int exit, string line)
+    {
+        var r = _box.Run("check-dns-rr", [.. thresholds.Split(' '), "--host", "three.test", "--server", _dns.Server]);
+        (r.Exit, r.Stdout).Should().Be((exit, line + "\n"));
+    }
+
+    [Fact]
+    public void Check_dns_rr_perfdata_gives_the_count_with_the_applied_thresholds_and_the_lookup_time()
+    {
+        var r = _box.Run("check-dns-rr", "-w", "4", "--host", "three.test", "--server", _dns.Server, "--perfdata");
+        r.Exit.Should().Be(1);
+        r.Stdout.Should().MatchRegex(@"^WARNING: 3 dns-rr hosts found < 4 \| records=3;4:;2:;0 time=\d+(\.\d{1,6})?s;;;0\n$");
+        _box.Env["METACHECK_PERFDATA"] = "1";
+        r = _box.Run("check-dns-rr", "-c", "~:1", "--host", "nothing.test", "--server", _dns.Server);
+        r.Exit.Should().Be(1, "0 is not above 1, but below the default -w 2");
+        r.Stdout.Should().MatchRegex(@"^WARNING: 0 dns-rr hosts found < 2 \| records=0;2:;~:1;0 time=\d+(\.\d{1,6})?s;;;0\n$");
+    }
+
+    [Fact]
+    public void Check_dns_rr_verbose_lists_the_answer_after_the_alias()
+    {
+        var r = _box.Run("check-dns-rr", "--host", "alias.test", "--server", _dns.Server, "-v");
+        r.Exit.Should().Be(0);
+        r.Lines[0].Should().Be("OK: 3 dns-rr hosts found");
+        r.Lines[1].Should().Be("alias.test is an alias of three.test");
+        r.Lines.Skip(2).Should().BeEquivalentTo("three.test IN A 192.0.2.31", "three.test IN A 192.0.2.32", "three.test IN A 192.0.2.33");
+        r = _box.Run("check-dns-rr", "--host", "nothing.test", "--server", _dns.Server, "--verbose");
+        (r.Exit, r.Stdout).Should().Be((2, "CRITICAL: 0 dns-rr hosts found < 2\nnothing.test: no A record (NXDOMAIN)\n"));
+    }
+
+    [Fact]
+    public void Dns_checks_take_t_as_their_timeout()
+    {
+        using var silent = new System.Net.Sockets.UdpClient(new System.Net.IPEndPoint(System.Net.IPAddress.Loopback, 0));
+        var server = $"127.0.0.1:{((System.Net.IPEndPoint)silent.Client.LocalEndPoint!).Port}";
+        var rr = _box.Run("check-dns-rr", "--host", "one.test", "--server", server, "-t", "0.5");
+        (rr.Exit, rr.Stdout).Should().Be((3, $"UNKNOWN: check-dns-rr: cannot count A records of one.test: no answer from {server} within 0.5 s\n"));
+        var resolver = _box.Run("check-resolver", "--host", "one.test", "--server", server, "-t", "0.5", "--perfdata");
+        (resolver.Exit, resolver.Stderr).Should().Be((2, $"check-resolver: no answer from {server} within 0.5 s\n"));
+        resolver.Stdout.Should().MatchRegex(@"^CRITICAL: hosts not found in [0-9.e-]+ sec \| time=\d+(\.\d{1,6})?s;~:2;~:2;0\n$", "the time was measured all the same");
+    }
+
+    [Theory]
+    [InlineData("~:0.5", "~:1", 0.6, Status.Warning, "WARNING: elapsed_time 0.6 sec is outside ~:0.5 (one.test IN A 192.0.2.1)")]
+    [InlineData("0.001:", "0.0001:", 0.00005, Status.Critical, "CRITICAL: elapsed_time 5e-05 sec is outside 0.0001: (one.test IN A 192.0.2.1)")]
+    [InlineData("@0:0.5", "@0:0.1", 0.1, Status.Critical, "CRITICAL: elapsed_time 0.1 sec is within 0:0.1 (one.test IN A 192.0.2.1)")]
+    [InlineData("@0:0.5", "@0:0.1", 0.6, Status.Ok, "OK: elapsed_time 0.6 sec (one.test IN A 192.0.2.1)")]
+    [InlineData("0.5", "1", 0.6, Status.Warning, "WARNING: elapsed_time 0.6 sec is outside 0.5 (one.test IN A 192.0.2.1)")] // the guidelines' 0:0.5
+    public void Check_resolver_ranges_alert_as_the_guidelines_say(string w, string c, double elapsed, Status status, string text)
+    {
+        ThresholdRange.TryParse(w, out var warning).Should().BeTrue();
+        ThresholdRange.TryParse(c, out var critical).Should().BeTrue();
+        var result = CheckResolver.Evaluate("one.test", "192.0.2.1", elapsed, warning, critical);
+        (result.Status, result.Text).Should().Be((status, text));
+        result.Perfdata.Should().Equal(new PerfValue("time", elapsed, "s", warning, critical, 0));
+    }
+
+    [Fact]
+    public void Check_resolver_plain_thresholds_keep_the_original_words()
+    {
+        var result = CheckResolver.Evaluate("one.test", "192.0.2.1", 0.6, ThresholdRange.Above(0.5), ThresholdRange.Above(2));
+        (result.Status, result.Text).Should().Be((Status.Warning, "WARNING: elapsed_time 0.6 sec > 0.5 (one.test IN A 192.0.2.1)"));
+        CheckResolver.Evaluate("one.test", null, 5.000412, ThresholdRange.Above(2), ThresholdRange.Above(2)).Text.Should().Be("CRITICAL: hosts not found in 5.000412 sec");
+    }
+
+    [Fact]
+    public void Check_resolver_perfdata_gives_the_lookup_time_with_the_applied_thresholds()
+    {
+        var r = _box.Run("check-resolver", "--host", "one.test", "--server", _dns.Server, "--perfdata");
+        r.Exit.Should().Be(0);
+        r.Stdout.Should().MatchRegex(@"^OK: elapsed_time [0-9.e-]+ sec \(one\.test IN A 192\.0\.2\.1\) \| time=\d+(\.\d{1,6})?s;~:2;~:2;0\n$");
+        _box.Env["METACHECK_PERFDATA"] = "1";
+        r = _box.Run("check-resolver", "-w", "600:", "-c", "5m", "--host", "one.test", "--server", _dns.Server);
+        r.Exit.Should().Be(1, "a lookup never takes 10 minutes");
+        r.Stdout.Should().MatchRegex(@"^WARNING: elapsed_time [0-9.e-]+ sec is outside 600: \(one\.test IN A 192\.0\.2\.1\) \| time=\d+(\.\d{1,6})?s;600:;~:300;0\n$");
+    }
+
+    [Fact]
+    public void Check_resolver_verbose_lists_every_address()
+    {
+        var r = _box.Run("check-resolver", "--host", "three.test", "--server", _dns.Server, "-v");
+        r.Exit.Should().Be(0);
+        r.Lines.Skip(1).Should().BeEquivalentTo("three.test IN A 192.0.2.31", "three.test IN A 192.0.2.32", "three.test IN A 192.0.2.33");
+        r = _box.Run("check-resolver", "--host", "192.0.2.7", "-v");
+        r.Lines.Skip(1).Should().Equal("192.0.2.7 is an IPv4 address: answered without DNS");
     }
 
     private static string[] Names(CmdResult r) => r.Lines.Select(l => l.Split('\t')[0]).ToArray();
