@@ -17,15 +17,19 @@ public static class CheckHydraPos
 
     public static int Main(string[] args, PluginContext context)
     {
-        var warning = Opt.Int("-w", "WARNING when the position advances by fewer than this many bytes per second.", 1, 0, int.MaxValue, "--warning");
-        var critical = Opt.Int("-c", "CRITICAL when the position advances by fewer than this many bytes per second.", 1, 0, int.MaxValue, "--critical");
+        var warning = Opt.Threshold("-w", "WARNING when the position advances by fewer than this many bytes per second.", PlainNumber.Int(0, int.MaxValue),
+            ThresholdRange.Below, 1, "--warning");
+        var critical = Opt.Threshold("-c", "CRITICAL when the position advances by fewer than this many bytes per second.", PlainNumber.Int(0, int.MaxValue),
+            ThresholdRange.Below, 1, "--critical");
         var file = Opt.Text("--file", "The tailed file, exactly as hydra's stats name it (required).");
         var host = Opt.Text("--host", "Host of hydra's stats HTTP server (default: 127.0.0.1).");
         var port = Opt.Int("--port", "Port of hydra's stats HTTP server.", 24200, 1, 65535);
-        var timeout = Opt.Duration("--timeout", "Give up on the stats server after this long (default: 10).", TimeSpan.FromHours(1));
+        // -t was already --timeout's unique prefix; named, it shows in the help.
+        var timeout = Opt.Duration("--timeout", "Give up on the stats server after this long (default: 10).", TimeSpan.FromHours(1), "-t");
+        var verbose = Opt.Verbose();
         var definition = Cli.Define(Dialect.GetoptLongStrict, Name,
             "Alert when fluent-agent-hydra stops reading a file. Example: check-hydra-pos -w 100 -c 1 --file=/var/log/app.log",
-            warning, critical, file, host, port, timeout);
+            warning, critical, file, host, port, timeout, verbose);
         return Plugin.Check(definition, args, context, parsed =>
         {
             var path = parsed.GetValue(file) ?? throw new UsageException("--file is required: usage: check-hydra-pos -w age -c age --file=/path/to/log/file");
@@ -47,7 +51,8 @@ public static class CheckHydraPos
             // Identity: the stats server and the file, not the thresholds (changing -w/-c keeps the history).
             string[] identity = [url, path];
             var previous = Counters.ExchangeRequired(context, Name, identity, sample, keepPrevious: p => now - p.Epoch < 1);
-            return Evaluate(path, previous, sample, parsed.GetValue(warning), parsed.GetValue(critical));
+            var result = Evaluate(path, previous, sample, parsed.GetValue(warning)!, parsed.GetValue(critical)!);
+            return parsed.GetValue(verbose) == 0 ? result : result with { Details = Details(previous, sample) };
         });
     }
 
@@ -65,20 +70,38 @@ public static class CheckHydraPos
     /// <summary>
     /// Pure: the verdict for the current sample against the previous one (null = first run). A previous
     /// sample from the same second gives UNKNOWN (the original died dividing by zero) and is kept.
+    /// A plain -w/-c alerts below it, in the original's words; a range alerts where the guidelines say
+    /// and the message names it. Measured: the position, and from the second run the rate.
     /// </summary>
-    public static CheckResult Evaluate(string path, Sample? previous, Sample current, int warning, int critical)
+    public static CheckResult Evaluate(string path, Sample? previous, Sample current, ThresholdRange warning, ThresholdRange critical)
     {
-        if (previous is null) return CheckResult.Of(Status.Ok, "first time check");
+        var position = new PerfValue("position", current["position"] ?? 0, "c", Min: 0);
+        if (previous is null) return CheckResult.Of(Status.Ok, "first time check") with { Perfdata = [position] };
         long period = current.Epoch - previous.Epoch;
         if (period < 1)
             throw new DataSourceException($"the previous sample of {path} is less than 1 s old; no rate yet (it is kept for the next run)");
         double diff = Math.Max(0, (current["position"] ?? 0) - (previous["position"] ?? 0));
         double rate = diff / period;
         var text = NumberFormat.Perl(rate);
-        if (rate < critical) return CheckResult.Of(Status.Critical, $"{text} position-updated/sec less than {critical} ({path})");
-        if (rate < warning) return CheckResult.Of(Status.Warning, $"{text} position-updated/sec less than {warning} ({path})");
-        return CheckResult.Of(Status.Ok, $"{text} position-updated/sec ({path})");
+        var result = critical.Alerts(rate) ? CheckResult.Of(Status.Critical, $"{text} position-updated/sec {Breach(critical)} ({path})")
+            : warning.Alerts(rate) ? CheckResult.Of(Status.Warning, $"{text} position-updated/sec {Breach(warning)} ({path})")
+            : CheckResult.Of(Status.Ok, $"{text} position-updated/sec ({path})");
+        return result with { Perfdata = [new PerfValue("rate", rate, "", warning, critical, 0), position] };
     }
+
+    private static string Breach(ThresholdRange applied) =>
+        applied.Plain is { } plain ? $"less than {ThresholdRange.Number(plain)}" : $"is {applied.Where}";
+
+    /// <summary>-v: the two samples compared (or the one kept for the next run).</summary>
+    public static IReadOnlyList<string> Details(Sample? previous, Sample current)
+    {
+        var now = $"position {NumberFormat.Perl(current["position"] ?? 0)} at {Utc(current.Epoch)}";
+        return previous is null ? [$"{now}, kept for the next run"]
+            : [now, $"previous position {NumberFormat.Perl(previous["position"] ?? 0)} at {Utc(previous.Epoch)}, {current.Epoch - previous.Epoch} s earlier"];
+    }
+
+    private static string Utc(long epoch) =>
+        DateTimeOffset.FromUnixTimeSeconds(epoch).UtcDateTime.ToString("yyyy-MM-dd HH:mm:ss", CultureInfo.InvariantCulture) + " UTC";
 
     /// <summary>An IPv6 literal goes in brackets in a URL.</summary>
     public static string UrlHost(string host) => host.Contains(':') && !host.StartsWith('[') ? $"[{host}]" : host;

@@ -7,8 +7,8 @@ using MetaCheck.State;
 
 namespace MetaCheck.Checks.CheckMysqlBackup;
 
-/// <summary>The newest backup found: what to call it in the message, its age, and its size when known.</summary>
-public sealed record Backup(string What, long AgeSeconds, long? Size);
+/// <summary>The newest backup found: what to call it in the message, its age, its size when known, and for -v how it was found.</summary>
+public sealed record Backup(string What, long AgeSeconds, long? Size, string? Found = null);
 
 /// <summary>
 /// check-mysql-backup (ryuichi1208's source is not public; designed here, see docs/check-mysql-backup.md):
@@ -27,47 +27,65 @@ public static class CheckMysqlBackup
         var dir = Opt.Text("--dir", "Directory the backups are written to; the newest entry matching --pattern is checked.");
         var pattern = Opt.Text("--pattern", "File name pattern with * and ? (default: *), e.g. '*.sql.gz'.");
         var table = Opt.Text("--history-table", "Instead of --dir: the history table of mariabackup/xtrabackup --history, e.g. mysql.mariadb_backup_history.");
-        var warning = Opt.Duration("--warning", "WARNING when the newest backup is older than this (default: 26h).", TimeSpan.FromDays(3650), "-w");
-        var critical = Opt.Duration("--critical", "CRITICAL when the newest backup is older than this (default: 50h).", TimeSpan.FromDays(3650), "-c");
-        var minSize = new Option<long>("--min-size")
-        {
-            Description = "CRITICAL when the newest backup is smaller (bytes, or with k/M/G; 1 makes an empty file CRITICAL). --dir only.",
-            DefaultValueFactory = _ => 1,
-            CustomParser = r => ParseSize(r.Tokens.Count > 0 ? r.Tokens[0].Value : "", r.AddError),
-        };
-        var mysql = new MySqlOptions("--user", ["-u"], ["-p"]);
+        var maxAge = PlainNumber.Seconds(TimeSpan.FromDays(3650));
+        var warning = Opt.Threshold("--warning", "WARNING when the newest backup is older than this (default: 26h).", maxAge, ThresholdRange.Above, 26 * 3600, "-w");
+        var critical = Opt.Threshold("--critical", "CRITICAL when the newest backup is older than this (default: 50h).", maxAge, ThresholdRange.Above, 50 * 3600, "-c");
+        var minSize = Opt.Threshold("--min-size", "CRITICAL when the newest backup is smaller (bytes, or with k/M/G; 1 makes an empty file CRITICAL). --dir only.",
+            Size, ThresholdRange.Below, 1);
+        var verbose = Opt.Verbose();
+        var mysql = new MySqlOptions("--user", ["-u"], ["-p"], timeoutAliases: ["-t"]);
         var definition = Cli.Define(Dialect.GoFlags, Name,
             "Alert when the newest MySQL backup is too old or empty. Example: check-mysql-backup --dir /var/backups/mysql --pattern '*.sql.gz' -w 26h -c 50h",
-            [dir, pattern, table, warning, critical, minSize, .. mysql.All]);
+            [dir, pattern, table, warning, critical, minSize, verbose, .. mysql.All]);
         return Plugin.Check(definition, args, context, parsed =>
         {
-            var limits = new Limits(parsed.GetValue(warning) ?? TimeSpan.FromHours(26), parsed.GetValue(critical) ?? TimeSpan.FromHours(50),
-                parsed.GetValue(minSize));
+            var limits = new Limits(parsed.GetValue(warning)!, parsed.GetValue(critical)!, parsed.GetValue(minSize)!);
             var glob = parsed.GetValue(pattern) ?? "*";
-            return (parsed.GetValue(dir), parsed.GetValue(table)) switch
+            var (newest, nothingFound) = (parsed.GetValue(dir), parsed.GetValue(table)) switch
             {
-                ({ } directory, null) => Evaluate(NewestEntry(directory, glob, context.Clock.GetCurrentInstant().ToDateTimeUtc()),
-                    $"nothing matching '{glob}' in {directory}", limits),
-                (null, { } history) => Evaluate(NewestRecord(context, mysql.Resolve(parsed, context.GetEnv), history),
-                    $"no backup recorded in {history}", limits),
+                ({ } directory, null) => (NewestEntry(directory, glob, context.Clock.GetCurrentInstant().ToDateTimeUtc()), $"nothing matching '{glob}' in {directory}"),
+                (null, { } history) => (NewestRecord(context, mysql.Resolve(parsed, context.GetEnv), history), $"no backup recorded in {history}"),
                 _ => throw new UsageException("give exactly one of --dir (backup files) and --history-table (mariabackup/xtrabackup --history)"),
             };
+            var result = Evaluate(newest, nothingFound, limits);
+            return parsed.GetValue(verbose) == 0 || newest is null ? result : result with { Details = Details(newest, limits) };
         });
     }
 
-    public sealed record Limits(TimeSpan Warning, TimeSpan Critical, long MinSize);
+    /// <summary>The thresholds applied: ages in seconds (a plain value alerts above it), sizes in bytes (a plain value alerts below it).</summary>
+    public sealed record Limits(ThresholdRange Warning, ThresholdRange Critical, ThresholdRange MinSize);
 
+    /// <summary>
+    /// Plain thresholds keep the designed words; a range alerts where the guidelines say and the message
+    /// names it. Measured: the newest backup's age, and its size when it is a file or directory.
+    /// </summary>
     public static CheckResult Evaluate(Backup? newest, string nothingFound, Limits limits)
     {
         if (newest is null) return Result(Status.Critical, $"no backup found: {nothingFound}");
         var age = Age(newest.AgeSeconds);
-        if (newest.Size is { } size && size < limits.MinSize)
-            return Result(Status.Critical, $"newest backup {newest.What} is {size} bytes, less than --min-size {limits.MinSize}");
-        if (newest.AgeSeconds > limits.Critical.TotalSeconds)
-            return Result(Status.Critical, $"newest backup {newest.What} is {age} old (critical above {Age((long)limits.Critical.TotalSeconds)})");
-        if (newest.AgeSeconds > limits.Warning.TotalSeconds)
-            return Result(Status.Warning, $"newest backup {newest.What} is {age} old (warning above {Age((long)limits.Warning.TotalSeconds)})");
-        return Result(Status.Ok, $"newest backup {newest.What} is {age} old" + (newest.Size is { } s ? $", {s} bytes" : ""));
+        var result = newest.Size is { } size && limits.MinSize.Alerts(size)
+                ? Result(Status.Critical, $"newest backup {newest.What} is {size} bytes, " +
+                    (limits.MinSize.Plain is { } min ? $"less than --min-size {ThresholdRange.Number(min)}" : $"size {limits.MinSize.Where}"))
+            : limits.Critical.Alerts(newest.AgeSeconds) ? Result(Status.Critical, $"newest backup {newest.What} is {age} old ({TooOld("critical", limits.Critical, newest)})")
+            : limits.Warning.Alerts(newest.AgeSeconds) ? Result(Status.Warning, $"newest backup {newest.What} is {age} old ({TooOld("warning", limits.Warning, newest)})")
+            : Result(Status.Ok, $"newest backup {newest.What} is {age} old" + (newest.Size is { } s ? $", {s} bytes" : ""));
+        PerfValue ageValue = new("age", newest.AgeSeconds, "s", limits.Warning, limits.Critical, 0);
+        return result with
+        {
+            Perfdata = newest.Size is { } bytes ? [ageValue, new PerfValue("size", bytes, "B", null, limits.MinSize, 0)] : [ageValue],
+        };
+    }
+
+    private static string TooOld(string level, ThresholdRange applied, Backup newest) => applied.Plain is { } plain
+        ? $"{level} above {Age((long)plain)}"
+        : $"{level}: {newest.AgeSeconds} s is {applied.Where}";
+
+    /// <summary>-v: how the newest backup was found, then what was compared.</summary>
+    public static IReadOnlyList<string> Details(Backup newest, Limits limits)
+    {
+        var compared = $"age {newest.AgeSeconds} s: warning {limits.Warning}, critical {limits.Critical}" +
+            (newest.Size is { } size ? $"; size {size} B: critical {limits.MinSize}" : "");
+        return newest.Found is { } found ? [found, compared] : [compared];
     }
 
     private static CheckResult Result(Status status, string message) => CheckResult.Checkers(status, message, "");
@@ -75,12 +93,11 @@ public static class CheckMysqlBackup
     /// <summary>The newest file or directory (by modification time) matching the pattern; a directory's size is its files' total.</summary>
     public static Backup? NewestEntry(string directory, string pattern, DateTime nowUtc)
     {
-        FileSystemInfo? newest;
+        List<FileSystemInfo> entries;
         try
         {
-            newest = new DirectoryInfo(directory)
-                .EnumerateFileSystemInfos(pattern, new EnumerationOptions { MatchType = MatchType.Simple, IgnoreInaccessible = false })
-                .MaxBy(e => e.LastWriteTimeUtc);
+            entries = [.. new DirectoryInfo(directory)
+                .EnumerateFileSystemInfos(pattern, new EnumerationOptions { MatchType = MatchType.Simple, IgnoreInaccessible = false })];
         }
         catch (DirectoryNotFoundException)
         {
@@ -90,9 +107,11 @@ public static class CheckMysqlBackup
         {
             throw new DataSourceException($"cannot read the backup directory {directory}: {IoError.Reason(e)}");
         }
-        if (newest is null) return null;
+        if (entries.MaxBy(e => e.LastWriteTimeUtc) is not { } newest) return null;
         var age = (long)Math.Max(0, (nowUtc - newest.LastWriteTimeUtc).TotalSeconds); // a clock ahead of the file server is not a negative age
-        return new Backup(newest.FullName, age, SizeOf(newest));
+        var modified = newest.LastWriteTimeUtc.ToString("yyyy-MM-dd HH:mm:ss", CultureInfo.InvariantCulture);
+        return new Backup(newest.FullName, age, SizeOf(newest),
+            $"the newest of {entries.Count} {(entries.Count == 1 ? "entry" : "entries")} matching '{pattern}' in {directory}, modified {modified} UTC");
     }
 
     private static long SizeOf(FileSystemInfo entry)
@@ -120,7 +139,7 @@ public static class CheckMysqlBackup
         if (row.Length < 3 || !long.TryParse(row[2], NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var age))
             throw new DataSourceException($"unexpected row from {table}: '{Opt.Shorten(string.Join(' ', row))}' (expected name, end_time, age)");
         var name = row[0] is "NULL" or "" ? "" : $"'{row[0]}' ";
-        return new Backup($"{name}({table}, ended {row[1]})", Math.Max(0, age), null);
+        return new Backup($"{name}({table}, ended {row[1]})", Math.Max(0, age), null, $"the row of {table} with the latest end_time; its age computed by the server");
     }
 
     /// <summary>`3d4h`, `5h12m`, `7m30s`, `45s`: two units are plenty to read an age.</summary>
@@ -132,6 +151,14 @@ public static class CheckMysqlBackup
             : span.TotalMinutes >= 1 ? $"{span.Minutes}m{span.Seconds}s"
             : $"{span.Seconds}s";
     }
+
+    /// <summary>A plain --min-size as it always was read: bytes, or with a binary k/M/G/T.</summary>
+    private static readonly PlainNumber Size = new("bytes (1048576) or a size with k, M, G or T (1M)", text =>
+    {
+        bool bad = false;
+        var bytes = ParseSize(text, _ => bad = true);
+        return bad ? null : bytes;
+    });
 
     public static long ParseSize(string text, Action<string> error)
     {

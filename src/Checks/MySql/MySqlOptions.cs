@@ -13,10 +13,12 @@ public sealed class MySqlOptions
 {
     public const string PasswordVariable = "MYSQL_PASSWORD";
 
-    public MySqlOptions(string userName = "--user", string[]? userAliases = null, string[]? portAliases = null, bool passwordOption = false)
+    public MySqlOptions(string userName = "--user", string[]? userAliases = null, string[]? portAliases = null, bool passwordOption = false,
+        string[]? timeoutAliases = null)
     {
         User = Opt.Text(userName, "User to connect as (default: root).", userAliases ?? []);
         Port = Opt.OptionalInt("--port", "Server TCP port (default: 3306).", 1, 65535, portAliases ?? []);
+        Timeout = Opt.Duration("--timeout", "Give up (UNKNOWN) after this long (default: 10).", TimeSpan.FromHours(1), timeoutAliases ?? []);
         if (passwordOption)
             Password = new Option<string?>("--password")
             {
@@ -31,7 +33,7 @@ public sealed class MySqlOptions
     public Option<string?>? Password { get; }
     public Option<string?> DefaultsFile { get; } = Opt.Text("--defaults-file",
         "Client option file (my.cnf format, [client] section) with user, password, host...; only explicit options override it.");
-    public Option<TimeSpan?> Timeout { get; } = Opt.Duration("--timeout", "Give up (UNKNOWN) after this long (default: 10).", TimeSpan.FromHours(1));
+    public Option<TimeSpan?> Timeout { get; }
 
     public IEnumerable<Option> All => new Option?[] { Host, Port, Socket, User, Password, DefaultsFile, Timeout }.OfType<Option>();
 

@@ -208,6 +208,58 @@ public sealed class CheckHydraPosTests : IDisposable
     }
 
     [Theory]
+    [InlineData("200:", "10:", 1, "WARNING: 150 position-updated/sec is outside 200: ({0})")]
+    [InlineData("~:100", "1", 1, "WARNING: 150 position-updated/sec is outside ~:100 ({0})")] // faster than expected
+    [InlineData("1", "@100:150", 2, "CRITICAL: 150 position-updated/sec is within 100:150 ({0})")] // ends included
+    [InlineData("200", "@0:149", 1, "WARNING: 150 position-updated/sec less than 200 ({0})")] // plain: below, the original's words
+    [InlineData("@0:149", "0:100", 2, "CRITICAL: 150 position-updated/sec is outside 100 ({0})")] // 0:100, said in its shortest form
+    [InlineData("0:", "@151:", 0, "OK: 150 position-updated/sec ({0})")]
+    public void Rates_take_ranges_as_the_guidelines_say(string w, string c, int exit, string text)
+    {
+        var run = new InProcess(_box, _box.PathOf("proc"));
+        run.Run(CheckHydraPos.Main, "--file", Log, "--port", Port);
+        _hydra.Reply = Stats(1300);
+        run.Clock.Epoch += 2;
+        run.Run(CheckHydraPos.Main, "-w", w, "-c", c, "--file", Log, "--port", Port).Should().Be((exit, string.Format(text, Log) + "\n", ""));
+    }
+
+    [Fact]
+    public void Perfdata_gives_the_position_then_the_rate_with_the_applied_thresholds()
+    {
+        var first = _box.Run("check-hydra-pos", "--file", Log, "--port", Port, "--perfdata");
+        (first.Exit, first.Stdout).Should().Be((0, "OK: first time check | position=1000c;;;0\n"), "the first run measured the position only");
+        Thread.Sleep(1100);
+        _hydra.Reply = Stats(1600);
+        _box.Env["METACHECK_PERFDATA"] = "1";
+        var r = _box.Run("check-hydra-pos", "--file", Log, "--port", Port, "-w", "~:1000000");
+        r.Exit.Should().Be(0, r.ToString());
+        r.Stdout.Should().MatchRegex($@"^OK: (?<rate>\d+(\.\d+)?) position-updated/sec \({Log}\) \| rate=\k<rate>;~:1000000;1:;0 position=1600c;;;0\n$",
+            "600 bytes over 1 s or more, with the default -c 1 (below 1)");
+    }
+
+    [Fact]
+    public void Verbose_shows_the_two_samples_compared()
+    {
+        var run = new InProcess(_box, _box.PathOf("proc"));
+        run.Run(CheckHydraPos.Main, "--file", Log, "--port", Port, "-v").Stdout
+            .Should().Be("OK: first time check\nposition 1000 at 2023-11-14 22:13:20 UTC, kept for the next run\n");
+        _hydra.Reply = Stats(1300);
+        run.Clock.Epoch += 2;
+        run.Run(CheckHydraPos.Main, "--file", Log, "--port", Port, "-v", "-v").Stdout
+            .Should().Be($"OK: 150 position-updated/sec ({Log})\nposition 1300 at 2023-11-14 22:13:22 UTC\n" +
+                         "previous position 1000 at 2023-11-14 22:13:20 UTC, 2 s earlier\n");
+    }
+
+    [Fact]
+    public void Dash_t_is_the_timeout()
+    {
+        _hydra.Reply = StubReply.Hang();
+        var r = _box.Run("check-hydra-pos", "--file", Log, "--port", Port, "-t", "1");
+        (r.Exit, r.Stdout).Should().Be((1, $"NG: failed to retrive {_hydra.Url}: 500 read timeout after 1 s (127.0.0.1:{Port})\n"));
+        _box.Run("check-hydra-pos", "--help").Stdout.Should().Contain("-t, --timeout");
+    }
+
+    [Theory]
     [InlineData(0, 10, 1, 6, Status.Critical)]
     [InlineData(0, 10, 6, 5, Status.Warning)]
     [InlineData(0, 10, 5, 5, Status.Ok)]
@@ -215,6 +267,6 @@ public sealed class CheckHydraPosTests : IDisposable
     {
         var previous = new Sample(t0, new Dictionary<string, double> { ["position"] = 0 });
         var current = new Sample(t1, new Dictionary<string, double> { ["position"] = 50 });
-        CheckHydraPos.Evaluate(Log, previous, current, w, c).Status.Should().Be(status);
+        CheckHydraPos.Evaluate(Log, previous, current, ThresholdRange.Below(w), ThresholdRange.Below(c)).Status.Should().Be(status);
     }
 }

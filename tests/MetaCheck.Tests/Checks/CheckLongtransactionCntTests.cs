@@ -124,7 +124,64 @@ public sealed class CheckLongtransactionCntTests(MariaDb db) : IDisposable
         _box.Run("go-check-longtransaction-cnt", [.. db.Tcp()]).Stdout.Should().Be(" OK: OK\n");
         var bad = Check("--warn-count", "x");
         (bad.Exit, bad.Stdout).Should().Be((3,
-            "UNKNOWN: check-longtransaction-cnt: --warn-count takes a whole number from 0 to 2147483647, got 'x' (see check-longtransaction-cnt --help)\n"));
+            "UNKNOWN: check-longtransaction-cnt: --warn-count takes a whole number from 0 to 2147483647 or a range (10:, ~:10, 10:20, @10:20), got 'x' (see check-longtransaction-cnt --help)\n"));
+    }
+
+    [Theory]
+    [InlineData("1", "3", 1, " WARNING: [WARN] Number of long transactions exceeds threshold:2")] // plain: at least, the original's words
+    [InlineData("3", "0", 0, " OK: OK")]                                                              // plain 0: never
+    [InlineData("~:1", "~:5", 1, " WARNING: [WARN] Number of long transactions 2 is outside ~:1")]
+    [InlineData("3:", "0", 1, " WARNING: [WARN] Number of long transactions 2 is outside 3:")]
+    [InlineData("5", "1:1", 2, " CRITICAL: [CRIT] Number of long transactions 2 is outside 1:1")]
+    [InlineData("@0:1", "@2:3", 2, " CRITICAL: [CRIT] Number of long transactions 2 is within 2:3")] // ends included
+    [InlineData("@0:1", "@3:4", 0, " OK: OK")]
+    public void Counts_take_ranges_as_the_guidelines_say(string warn, string crit, int exit, string text)
+    {
+        using var a = db.OpenTransaction();
+        using var b = db.OpenTransaction();
+        Thread.Sleep(1100);
+        var r = Check("--warn-count", warn, "--crit-count", crit);
+        (r.Exit, r.Stdout).Should().Be((exit, text + "\n"), r.ToString());
+    }
+
+    [Fact]
+    public void Perfdata_gives_the_long_and_open_transactions_and_the_oldest_age_with_the_applied_counts()
+    {
+        using var a = db.OpenTransaction();
+        using var b = db.OpenTransaction();
+        Thread.Sleep(1100);
+        var r = Check("--threshold", "1h", "--warn-count", "1", "--crit-count", "~:5", "--perfdata");
+        (r.Exit, r.Stdout).Should().Be((0, $" OK: OK | long_transactions=0;@1:;~:5;0 transactions=2;;;0 oldest={Oldest(r)}s;;;0\n"), r.ToString());
+        Oldest(r).Should().BeGreaterThanOrEqualTo(1);
+
+        _box.Env["METACHECK_PERFDATA"] = "1";
+        r = Check("--warn-count", "2");
+        (r.Exit, r.Stdout).Should().Be((1, $" WARNING: [WARN] Number of long transactions exceeds threshold:2 | long_transactions=2;@2:;;0 transactions=2;;;0 oldest={Oldest(r)}s;;;0\n"),
+            "a count of 0 (the default) applies no threshold");
+    }
+
+    private static int Oldest(CmdResult r) => int.Parse(System.Text.RegularExpressions.Regex.Match(r.Stdout, @"oldest=(\d+)s").Groups[1].Value);
+
+    [Fact]
+    public void Verbose_names_each_long_transactions_thread_and_account()
+    {
+        using var a = db.OpenTransaction();
+        Thread.Sleep(4100);
+        using var young = db.OpenTransaction(); // younger than 3 s when the check asks, unless the check takes 3 s to start
+        var r = Check("--threshold", "3", "--warn-count", "1", "-v");
+        r.Exit.Should().Be(1, r.ToString());
+        r.Stdout.Should().MatchRegex(@"^ WARNING: \[WARN\] Number of long transactions exceeds threshold:1\n" +
+                                     @"1 of 2 open transactions have been open longer than 3 s\n" +
+                                     @"thread \d+ \(root@localhost\): open \d+ s, RUNNING\n$");
+    }
+
+    [Fact]
+    public void Dash_t_is_the_timeout()
+    {
+        var r = Check("-t", "2h");
+        (r.Exit, r.Stdout).Should().Be((3,
+            "UNKNOWN: check-longtransaction-cnt: --timeout takes seconds (300, 2.5) or a duration (90s, 5m, 1h, 1d) up to 60 min, got '2h' (see check-longtransaction-cnt --help)\n"));
+        Check("-t", "5").Stdout.Should().Be(" OK: OK\n");
     }
 
     [Fact]

@@ -107,11 +107,77 @@ public sealed class CheckMysqlBackupTests(MariaDb db) : IDisposable
     [InlineData(new[] { "-w", "1h" }, "give exactly one of --dir (backup files) and --history-table (mariabackup/xtrabackup --history)")]
     [InlineData(new[] { "--dir", "/tmp", "--history-table", "mysql.x" }, "give exactly one of --dir (backup files) and --history-table (mariabackup/xtrabackup --history)")]
     [InlineData(new[] { "--history-table", "x; DROP TABLE y" }, "--history-table takes [schema.]table (letters, digits, _ and $), got 'x; DROP TABLE y'")]
-    [InlineData(new[] { "--dir", "/tmp", "--min-size", "big" }, "--min-size takes bytes (1048576) or a size with k, M, G or T (1M), got 'big'")]
+    [InlineData(new[] { "--dir", "/tmp", "--min-size", "big" }, "--min-size takes bytes (1048576) or a size with k, M, G or T (1M) or a range (10:, ~:10, 10:20, @10:20), got 'big'")]
     public void Usage_errors_are_one_UNKNOWN_line(string[] args, string message)
     {
         var r = _box.Run(Check, args);
         (r.Exit, r.Stdout).Should().Be((3, $"UNKNOWN: {Check}: {message} (see {Check} --help)\n"));
+    }
+
+    /// <summary>A 1000-byte backup written 3 h ago: its age in a message is 10800 s, or a little more on a slow machine.</summary>
+    private string ThreeHoursOld(string name = "all.sql")
+    {
+        var file = Path.Combine(Backups, name);
+        File.WriteAllText(file, new string('x', 1000));
+        File.SetLastWriteTimeUtc(file, DateTime.UtcNow - TimeSpan.FromHours(3));
+        return file;
+    }
+
+    private const string AgeNow = @"108\d\d";
+
+    [Theory]
+    [InlineData("-w", "2h", 1, " WARNING: newest backup FILE is 3h0m old (warning above 2h0m)")] // plain: older than, the designed words
+    [InlineData("-w", "~:3600", 1, " WARNING: newest backup FILE is 3h0m old (warning: AGE s is outside ~:3600)")]
+    [InlineData("-w", "20000:", 1, " WARNING: newest backup FILE is 3h0m old (warning: AGE s is outside 20000:)")]
+    [InlineData("-c", "@10000:11000", 2, " CRITICAL: newest backup FILE is 3h0m old (critical: AGE s is within 10000:11000)")]
+    [InlineData("-c", "0:20000", 0, " OK: newest backup FILE is 3h0m old, 1000 bytes")]
+    [InlineData("--min-size", "2000:", 2, " CRITICAL: newest backup FILE is 1000 bytes, size outside 2000:")]
+    [InlineData("--min-size", "~:500", 2, " CRITICAL: newest backup FILE is 1000 bytes, size outside ~:500")] // too big
+    [InlineData("--min-size", "@0:999", 0, " OK: newest backup FILE is 3h0m old, 1000 bytes")]
+    [InlineData("--min-size", "1k", 2, " CRITICAL: newest backup FILE is 1000 bytes, less than --min-size 1024")]
+    public void Thresholds_take_ranges_in_seconds_and_bytes(string option, string value, int exit, string text)
+    {
+        var file = ThreeHoursOld();
+        var r = _box.Run(Check, "--dir", Backups, option, value);
+        r.Exit.Should().Be(exit, r.ToString());
+        r.Stdout.Should().MatchRegex("^" + System.Text.RegularExpressions.Regex.Escape(text.Replace("FILE", file)).Replace("AGE", AgeNow) + "\n$");
+    }
+
+    [Fact]
+    public void Perfdata_gives_the_age_in_seconds_and_the_size_in_bytes_with_the_applied_thresholds()
+    {
+        var file = ThreeHoursOld();
+        var r = _box.Run(Check, "--dir", Backups, "--perfdata");
+        r.Exit.Should().Be(0, r.ToString());
+        r.Stdout.Should().MatchRegex($"^ OK: newest backup {file} is 3h0m old, 1000 bytes \\| age={AgeNow}s;~:93600;~:180000;0 size=1000B;;1:;0\n$");
+
+        db.Backup(_box.PathOf("nightly"), "nightly");
+        _box.Env["METACHECK_PERFDATA"] = "1";
+        r = _box.Run(Check, [.. db.Tcp(), "--history-table", "mysql.mariadb_backup_history", "-w", "1h", "-c", "@0:1"]);
+        r.Stdout.Should().MatchRegex(@"^ (OK|CRITICAL): newest backup 'nightly' .* \| age=\d+s;~:3600;@0:1;0\n$", "a history row has no size");
+    }
+
+    [Fact]
+    public void Verbose_says_how_the_newest_backup_was_found_and_what_was_compared()
+    {
+        ThreeHoursOld("all-1.sql");
+        File.SetLastWriteTimeUtc(ThreeHoursOld("all-0.sql"), DateTime.UtcNow - TimeSpan.FromDays(1));
+        var r = _box.Run(Check, "--dir", Backups, "--pattern", "all-*", "-v");
+        r.Exit.Should().Be(0, r.ToString());
+        r.Lines.Skip(1).Should().HaveCount(2);
+        r.Lines[1].Should().MatchRegex($@"^the newest of 2 entries matching 'all-\*' in {System.Text.RegularExpressions.Regex.Escape(Backups)}, modified \d{{4}}-\d\d-\d\d \d\d:\d\d:\d\d UTC$");
+        r.Lines[2].Should().MatchRegex($"^age {AgeNow} s: warning ~:93600, critical ~:180000; size 1000 B: critical 1:$");
+    }
+
+    [Fact]
+    public void Dash_t_is_the_timeout()
+    {
+        var r = _box.Run(Check, "--dir", Backups, "-t", "2h");
+        (r.Exit, r.Stdout).Should().Be((3,
+            $"UNKNOWN: {Check}: --timeout takes seconds (300, 2.5) or a duration (90s, 5m, 1h, 1d) up to 60 min, got '2h' (see {Check} --help)\n"));
+        db.Backup(_box.PathOf("nightly"), "nightly");
+        var ok = _box.Run(Check, [.. db.Tcp(), "--history-table", "mysql.mariadb_backup_history", "-t", "5"]);
+        ok.Exit.Should().Be(0, ok.ToString());
     }
 
     [Fact]

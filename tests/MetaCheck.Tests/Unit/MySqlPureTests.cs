@@ -2,6 +2,7 @@ using MetaCheck.Checks.CheckLongtransactionCnt;
 using MetaCheck.Checks.CheckMysqlBackup;
 using MetaCheck.Checks.MySql;
 using MetaCheck.Checks.MysqlExtend;
+using MetaCheck.Core;
 
 namespace MetaCheck.Tests.Unit;
 
@@ -55,7 +56,8 @@ public sealed class MySqlPureTests
     [InlineData(3, 0, 0, 0)]
     [InlineData(0, 1, 1, 0)]
     public void Long_transactions_alert_at_or_above_the_counts_and_zero_disables(int count, int warn, int crit, int status) =>
-        ((int)CheckLongtransactionCnt.Evaluate(count, warn, crit).Status).Should().Be(status);
+        ((int)CheckLongtransactionCnt.Evaluate([.. Enumerable.Repeat(new OpenTransaction(10), count)], 5, ThresholdRange.AtLeast(warn), ThresholdRange.AtLeast(crit))
+            .Status).Should().Be(status);
 
     [Theory]
     [InlineData(45, "45s")]
@@ -75,7 +77,7 @@ public sealed class MySqlPureTests
     [Fact]
     public void Backup_size_is_checked_before_age_and_critical_before_warning()
     {
-        var limits = new CheckMysqlBackup.Limits(TimeSpan.FromHours(1), TimeSpan.FromHours(2), 100);
+        var limits = new CheckMysqlBackup.Limits(ThresholdRange.Above(3600), ThresholdRange.Above(7200), ThresholdRange.Below(100));
         CheckMysqlBackup.Evaluate(new Backup("f", 3 * 3600, 5), "", limits).Text.Should().Be(" CRITICAL: newest backup f is 5 bytes, less than --min-size 100");
         CheckMysqlBackup.Evaluate(new Backup("f", 3 * 3600, null), "", limits).Text.Should().Be(" CRITICAL: newest backup f is 3h0m old (critical above 2h0m)");
         CheckMysqlBackup.Evaluate(new Backup("f", 3600, 500), "", limits).Text.Should().Be(" OK: newest backup f is 1h0m old, 500 bytes");
