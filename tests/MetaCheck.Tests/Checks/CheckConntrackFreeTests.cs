@@ -32,8 +32,8 @@ public sealed class CheckConntrackFreeTests : IDisposable
     [InlineData("600", "10:20", Status.Critical, "CRITICAL: free nf_conntrack 536 is outside 10:20 | free:536 max:65536 count:65000")]
     public void Ranges_alert_as_the_guidelines_say(string w, string c, Status status, string text)
     {
-        ThresholdRange.TryParse(w, out var warning).Should().BeTrue();
-        ThresholdRange.TryParse(c, out var critical).Should().BeTrue();
+        var warning = Ranges.Parse(w);
+        var critical = Ranges.Parse(c);
         var result = CheckConntrackFree.Evaluate(65536, 65000, warning, critical);
         (result.Status, result.Text).Should().Be((status, text));
     }

@@ -50,8 +50,8 @@ public sealed class CheckCrtExpirationTests : TlsTestBed
     [InlineData("10:", "0:", -1, Status.Critical, "-1 days left, outside 0:")]
     public void Ranges_alert_as_the_guidelines_say_and_the_message_names_the_range(string w, string c, int days, Status status, string end)
     {
-        ThresholdRange.TryParse(w, out var warning).Should().BeTrue();
-        ThresholdRange.TryParse(c, out var critical).Should().BeTrue();
+        var warning = Ranges.Parse(w);
+        var critical = Ranges.Parse(c);
         var result = CheckCrtExpiration.Evaluate(DateTime.UnixEpoch, -days * 86400L - (days < 0 ? -3600 : 3600), warning, critical);
         (result.Status, result.Text).Should().Be((status, $"{StatusNames.Word(status)}: Expiration date: 'Jan  1 00:00:00 1970 GMT'. {end}"));
     }

@@ -47,8 +47,8 @@ public sealed class CheckInodeTests : IDisposable
     [InlineData("@12:49", "@96:99", Status.Ok, "OK: /dev:1%")]
     public void Ranges_alert_as_the_guidelines_say(string w, string c, Status status, string start)
     {
-        ThresholdRange.TryParse(w, out var warning).Should().BeTrue();
-        ThresholdRange.TryParse(c, out var critical).Should().BeTrue();
+        var warning = Ranges.Parse(w);
+        var critical = Ranges.Parse(c);
         var result = CheckInode.Evaluate(CheckInode.Parse(FakeCommands.ReadFixture("df-outputs/df-i-wrapped.txt")), warning, critical);
         (result.Status, result.Text).Should().Be((status, status == Status.Ok ? "OK: " + Wrapped : $"{start} | {Wrapped}"));
     }

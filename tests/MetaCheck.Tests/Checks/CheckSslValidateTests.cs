@@ -38,8 +38,8 @@ public sealed class CheckSslValidateTests : TlsTestBed
     [InlineData("10:20", "5:", 21, Status.Warning, "(21 days left, outside 10:20)")]
     public void Ranges_alert_as_the_guidelines_say_and_the_message_names_the_range(string w, string c, int days, Status status, string end)
     {
-        ThresholdRange.TryParse(w, out var warning).Should().BeTrue();
-        ThresholdRange.TryParse(c, out var critical).Should().BeTrue();
+        var warning = Ranges.Parse(w);
+        var critical = Ranges.Parse(c);
         var result = CheckSslValidate.Evaluate("h:443", DateTime.UnixEpoch, -days * 86400L - 3600, warning, critical);
         (result.Status, result.Text).Should().Be((status, $" {StatusNames.Word(status)}: h:443: certificate valid until Jan  1 00:00:00 1970 GMT {end}"));
     }

@@ -107,8 +107,8 @@ public sealed class CheckTcpTests : IDisposable
     [InlineData("@0.1:0.3", "5", 0.3, Status.Warning, "0.300 seconds response time is within 0.1:0.3 on db1 port 3306")]
     public void Ranges_alert_as_the_guidelines_say_and_the_message_names_the_range(string w, string c, double elapsed, Status status, string message)
     {
-        ThresholdRange.TryParse(w, out var warning).Should().BeTrue();
-        ThresholdRange.TryParse(c, out var critical).Should().BeTrue();
+        var warning = Ranges.Parse(w);
+        var critical = Ranges.Parse(c);
         var s = CheckTcp.Prepare(new CheckTcp.RawOptions { Hostname = "db1", Port = 3306, Warning = warning, Critical = critical });
         CheckTcp.Grade(s, elapsed, "").Should().Be((status, message));
     }

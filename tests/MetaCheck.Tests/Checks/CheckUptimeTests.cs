@@ -35,8 +35,8 @@ public sealed class CheckUptimeTests : IDisposable
     [InlineData("@0:600", "@0:60", 601, Status.Ok, "OK: up 0 days,  0:10")]
     public void Ranges_alert_as_the_guidelines_say(string w, string c, long uptime, Status status, string text)
     {
-        ThresholdRange.TryParse(w, out var warning).Should().BeTrue();
-        ThresholdRange.TryParse(c, out var critical).Should().BeTrue();
+        var warning = Ranges.Parse(w);
+        var critical = Ranges.Parse(c);
         var result = CheckUptime.Evaluate(uptime, warning, critical);
         (result.Status, result.Text).Should().Be((status, text));
     }

@@ -33,8 +33,8 @@ public sealed class CheckVirtmemTests : IDisposable
     [InlineData("93", "95", Status.Ok, " OK: OK")]                                                                      // the guidelines' 0:93
     public void Ranges_alert_as_the_guidelines_say(string w, string c, Status status, string text)
     {
-        ThresholdRange.TryParse(w, out var warning).Should().BeTrue();
-        ThresholdRange.TryParse(c, out var critical).Should().BeTrue();
+        var warning = Ranges.Parse(w);
+        var critical = Ranges.Parse(c);
         var result = CheckVirtmem.Evaluate(925, 1000, warning, critical);
         (result.Status, result.Text).Should().Be((status, text));
     }

@@ -236,8 +236,8 @@ public sealed class DnsChecksTests : IDisposable
     [InlineData("0.5", "1", 0.6, Status.Warning, "WARNING: elapsed_time 0.6 sec is outside 0.5 (one.test IN A 192.0.2.1)")] // the guidelines' 0:0.5
     public void Check_resolver_ranges_alert_as_the_guidelines_say(string w, string c, double elapsed, Status status, string text)
     {
-        ThresholdRange.TryParse(w, out var warning).Should().BeTrue();
-        ThresholdRange.TryParse(c, out var critical).Should().BeTrue();
+        var warning = Ranges.Parse(w);
+        var critical = Ranges.Parse(c);
         var result = CheckResolver.Evaluate("one.test", "192.0.2.1", elapsed, warning, critical);
         (result.Status, result.Text).Should().Be((status, text));
         result.Perfdata.Should().Equal(new PerfValue("time", elapsed, "s", warning, critical, 0));
