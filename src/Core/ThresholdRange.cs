@@ -17,6 +17,19 @@ public sealed record ThresholdRange(double Start, double End, bool Inside)
     /// <summary>True when <paramref name="value"/> is in the alerting part of the range.</summary>
     public bool Alerts(double value) => Inside ? value >= Start && value <= End : value < Start || value > End;
 
+    /// <summary>
+    /// What a value earns against a check's warning and critical thresholds (critical first; either may be
+    /// absent), and the threshold that fired, null when OK: the decision every check with -w/-c makes, its
+    /// words aside.
+    /// </summary>
+    public static (Status Status, ThresholdRange? Applied) Grade(double value, ThresholdRange? warning, ThresholdRange? critical) =>
+        critical?.Alerts(value) == true ? (Status.Critical, critical)
+        : warning?.Alerts(value) == true ? (Status.Warning, warning)
+        : (Status.Ok, null);
+
+    /// <summary>Where an original took a plain 0 for "no threshold" (check-tcp, check-longtransaction-cnt): null for it.</summary>
+    public static ThresholdRange? ZeroIsOff(ThresholdRange? threshold) => threshold is { Plain: 0 } ? null : threshold;
+
     /// <summary>Alert when the value is less than <paramref name="n"/> (days left, uptime, free slots).</summary>
     public static ThresholdRange Below(double n) => new(n, double.PositiveInfinity, false) { Plain = n };
 

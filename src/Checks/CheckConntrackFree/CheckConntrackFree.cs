@@ -46,9 +46,8 @@ public static class CheckConntrackFree
     {
         long free = max - count;
         var text = $"free:{free} max:{max} count:{count}";
-        var result = critical is { } c && c.Alerts(free) ? CheckResult.Of(Status.Critical, $"{Breach(c, free)} | {text}")
-            : warning is { } w && w.Alerts(free) ? CheckResult.Of(Status.Warning, $"{Breach(w, free)} | {text}")
-            : CheckResult.Of(Status.Ok, text);
+        var (status, applied) = ThresholdRange.Grade(free, warning, critical);
+        var result = CheckResult.Of(status, applied is null ? text : $"{Breach(applied, free)} | {text}");
         // No minimum for free: a count above a lowered nf_conntrack_max leaves it negative.
         return result with { Perfdata = [new PerfValue("free", free, "", warning, critical, Max: max), new PerfValue("count", count, "", Min: 0, Max: max)] };
     }

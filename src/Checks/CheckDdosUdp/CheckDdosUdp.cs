@@ -161,16 +161,10 @@ public static class CheckDdosUdp
         foreach (var limit in limits)
         {
             double rate = Rate(limit.Key);
-            if (limit.Critical is { } c && c.Alerts(rate))
-            {
-                status = Status.Critical;
-                breaches.Add(Breach(limit.Label, rate, c));
-            }
-            else if (limit.Warning is { } w && w.Alerts(rate))
-            {
-                if (status == Status.Ok) status = Status.Warning;
-                breaches.Add(Breach(limit.Label, rate, w));
-            }
+            var (earned, applied) = ThresholdRange.Grade(rate, limit.Warning, limit.Critical);
+            if (applied is null) continue;
+            if (earned > status) status = earned;
+            breaches.Add(Breach(limit.Label, rate, applied));
         }
         // Every rate, per second (no UOM says "per second"); a limited one with the thresholds applied to it.
         var perfdata = current.Values.Keys.Select(key => limits.FirstOrDefault(l => l.Key == key) is { } limit

@@ -49,9 +49,8 @@ public static class CheckDnsRr
     /// </summary>
     public static CheckResult Evaluate(int found, double seconds, ThresholdRange warning, ThresholdRange critical)
     {
-        var result = critical.Alerts(found) ? CheckResult.Of(Status.Critical, Breach(found, critical))
-            : warning.Alerts(found) ? CheckResult.Of(Status.Warning, Breach(found, warning))
-            : CheckResult.Of(Status.Ok, $"{found} dns-rr hosts found");
+        var (status, applied) = ThresholdRange.Grade(found, warning, critical);
+        var result = CheckResult.Of(status, applied is null ? $"{found} dns-rr hosts found" : Breach(found, applied));
         return result with { Perfdata = [new PerfValue("records", found, "", warning, critical, 0), new PerfValue("time", seconds, "s", Min: 0)] };
     }
 

@@ -83,9 +83,8 @@ public static class CheckHydraPos
         double diff = Math.Max(0, (current["position"] ?? 0) - (previous["position"] ?? 0));
         double rate = diff / period;
         var text = NumberFormat.Perl(rate);
-        var result = critical.Alerts(rate) ? CheckResult.Of(Status.Critical, $"{text} position-updated/sec {Breach(critical)} ({path})")
-            : warning.Alerts(rate) ? CheckResult.Of(Status.Warning, $"{text} position-updated/sec {Breach(warning)} ({path})")
-            : CheckResult.Of(Status.Ok, $"{text} position-updated/sec ({path})");
+        var (status, applied) = ThresholdRange.Grade(rate, warning, critical);
+        var result = CheckResult.Of(status, $"{text} position-updated/sec {(applied is null ? "" : Breach(applied) + " ")}({path})");
         return result with { Perfdata = [new PerfValue("rate", rate, "", warning, critical, 0), position] };
     }
 

@@ -58,11 +58,11 @@ public static class CheckLongtransactionCnt
     /// </summary>
     public static CheckResult Evaluate(IReadOnlyList<OpenTransaction> open, long threshold, ThresholdRange? warnCount, ThresholdRange? critCount)
     {
-        ThresholdRange? warn = Applied(warnCount), crit = Applied(critCount);
+        ThresholdRange? warn = ThresholdRange.ZeroIsOff(warnCount), crit = ThresholdRange.ZeroIsOff(critCount);
         int count = open.Count(t => t.AgeSeconds > threshold);
-        var result = crit is not null && crit.Alerts(count) ? Alert(Status.Critical, "[CRIT]", crit, count)
-            : warn is not null && warn.Alerts(count) ? Alert(Status.Warning, "[WARN]", warn, count)
-            : CheckResult.Checkers(Status.Ok, "OK", "");
+        var (status, applied) = ThresholdRange.Grade(count, warn, crit);
+        var result = applied is null ? CheckResult.Checkers(Status.Ok, "OK", "")
+            : Alert(status, status == Status.Critical ? "[CRIT]" : "[WARN]", applied, count);
         return result with
         {
             Perfdata =
@@ -73,9 +73,6 @@ public static class CheckLongtransactionCnt
             ],
         };
     }
-
-    /// <summary>A plain 0 is the original's "never".</summary>
-    private static ThresholdRange? Applied(ThresholdRange? count) => count is { Plain: 0 } ? null : count;
 
     private static CheckResult Alert(Status status, string tag, ThresholdRange applied, int count) => CheckResult.Checkers(status,
         applied.Plain is null ? $"{tag} Number of long transactions {count} is {applied.Where}" : $"{tag} Number of long transactions exceeds threshold:{count}", "");

@@ -63,11 +63,12 @@ public static class CheckMysqlBackup
     {
         if (newest is null) return Result(Status.Critical, $"no backup found: {nothingFound}");
         var age = Age(newest.AgeSeconds);
+        var (status, applied) = ThresholdRange.Grade(newest.AgeSeconds, limits.Warning, limits.Critical);
         var result = newest.Size is { } size && limits.MinSize.Alerts(size)
                 ? Result(Status.Critical, $"newest backup {newest.What} is {size} bytes, " +
                     (limits.MinSize.Plain is { } min ? $"less than --min-size {ThresholdRange.Number(min)}" : $"size {limits.MinSize.Where}"))
-            : limits.Critical.Alerts(newest.AgeSeconds) ? Result(Status.Critical, $"newest backup {newest.What} is {age} old ({TooOld("critical", limits.Critical, newest)})")
-            : limits.Warning.Alerts(newest.AgeSeconds) ? Result(Status.Warning, $"newest backup {newest.What} is {age} old ({TooOld("warning", limits.Warning, newest)})")
+            : applied is not null
+                ? Result(status, $"newest backup {newest.What} is {age} old ({TooOld(status == Status.Critical ? "critical" : "warning", applied, newest)})")
             : Result(Status.Ok, $"newest backup {newest.What} is {age} old" + (newest.Size is { } s ? $", {s} bytes" : ""));
         PerfValue ageValue = new("age", newest.AgeSeconds, "s", limits.Warning, limits.Critical, 0);
         return result with

@@ -65,10 +65,9 @@ public static class CheckResolver
     {
         var e = NumberFormat.Perl(elapsed);
         var answer = $"({host} IN A {address})";
+        var (status, applied) = ThresholdRange.Grade(elapsed, warning, critical);
         var result = address is null ? CheckResult.Of(Status.Critical, $"hosts not found in {e} sec")
-            : critical.Alerts(elapsed) ? CheckResult.Of(Status.Critical, $"{Breach(e, critical)} {answer}")
-            : warning.Alerts(elapsed) ? CheckResult.Of(Status.Warning, $"{Breach(e, warning)} {answer}")
-            : CheckResult.Of(Status.Ok, $"elapsed_time {e} sec {answer}");
+            : CheckResult.Of(status, $"{(applied is null ? $"elapsed_time {e} sec" : Breach(e, applied))} {answer}");
         return result with { Perfdata = [new PerfValue("time", elapsed, "s", warning, critical, 0)] };
     }
 

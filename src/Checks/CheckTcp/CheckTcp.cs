@@ -202,8 +202,8 @@ public static class CheckTcp
             Timeout = o.Timeout > 0 ? TimeSpan.FromSeconds(o.Timeout) : null,
             MaxBytes = o.MaxBytes,
             Delay = TimeSpan.FromSeconds(o.Delay),
-            Warning = Applied(o.Warning),
-            Critical = Applied(o.Critical),
+            Warning = ThresholdRange.ZeroIsOff(o.Warning),
+            Critical = ThresholdRange.ZeroIsOff(o.Critical),
             ErrorWarning = o.ErrorWarning,
             ExpectClosed = o.ExpectClosed,
             NoResponseTimeOnSuccess = o.NoResponseTimeOnSuccess,
@@ -211,9 +211,6 @@ public static class CheckTcp
             Verbose = o.Verbose,
         };
     }
-
-    /// <summary>A plain 0 turns the threshold off, as in the original; a range (even `0:0`) always applies.</summary>
-    private static ThresholdRange? Applied(ThresholdRange? threshold) => threshold is { Plain: 0 } ? null : threshold;
 
     /// <summary>
     /// The expect pattern, matched in linear time as Go's RE2 does (no backtracking blow-ups on hostile
@@ -408,9 +405,7 @@ public static class CheckTcp
     /// </summary>
     public static (Status, string) Grade(TcpSettings s, double elapsed, string response)
     {
-        var status = s.Critical?.Alerts(elapsed) == true ? Status.Critical
-            : s.Warning?.Alerts(elapsed) == true ? Status.Warning
-            : Status.Ok;
+        var (status, applied) = ThresholdRange.Grade(elapsed, s.Warning, s.Critical);
         var msg = new StringBuilder();
         if (s.NoResponseTimeOnSuccess && status == Status.Ok)
         {
@@ -422,7 +417,6 @@ public static class CheckTcp
         else
         {
             msg.Append(NumberFormat.Fixed(elapsed, 3)).Append(" seconds response time");
-            var applied = status == Status.Critical ? s.Critical : status == Status.Warning ? s.Warning : null;
             if (applied is { Plain: null }) msg.Append(" is ").Append(applied.Where);
             msg.Append(" on");
         }

@@ -45,11 +45,8 @@ public static class CheckUptime
     public static CheckResult Evaluate(long uptime, ThresholdRange? warning, ThresholdRange? critical)
     {
         var text = Describe(uptime);
-        var status = critical is { } c && c.Alerts(uptime) ? Status.Critical
-            : warning is { } w && w.Alerts(uptime) ? Status.Warning
-            : Status.Ok;
-        var applied = status == Status.Critical ? critical! : warning!;
-        var message = status == Status.Ok ? text
+        var (status, applied) = ThresholdRange.Grade(uptime, warning, critical);
+        var message = applied is null ? text
             : applied.Plain is { } plain ? $"uptime is less than {ThresholdRange.Number(plain)} | {text}"
             : $"uptime {uptime} s is {applied.Where} | {text}";
         return CheckResult.Of(status, message) with { Perfdata = [new PerfValue("uptime", uptime, "s", warning, critical, 0)] };

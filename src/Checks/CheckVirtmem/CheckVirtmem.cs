@@ -54,9 +54,9 @@ public static class CheckVirtmem
     public static CheckResult Evaluate(double committedAs, double commitLimit, ThresholdRange warning, ThresholdRange critical)
     {
         double usage = Usage(committedAs, commitLimit);
-        var result = critical.Alerts(usage) ? CheckResult.Checkers(Status.Critical, $"[CRIT] VirtMem Usage:{GoF(usage)} %{Where(critical)}", "")
-            : warning.Alerts(usage) ? CheckResult.Checkers(Status.Warning, $"[WARN] VirtMem Usage:{GoF(usage)} %{Where(warning)}", "")
-            : CheckResult.Checkers(Status.Ok, "OK", "");
+        var (status, applied) = ThresholdRange.Grade(usage, warning, critical);
+        var result = CheckResult.Checkers(status, applied is null ? "OK"
+            : $"{(status == Status.Critical ? "[CRIT]" : "[WARN]")} VirtMem Usage:{GoF(usage)} %{Where(applied)}", "");
         // A zero CommitLimit gives no percentage to graph (+Inf, NaN); the two byte counts still are.
         PerfValue[] usageValue = double.IsFinite(usage) ? [new PerfValue("usage", usage, "%", warning, critical, 0)] : [];
         return result with

@@ -28,8 +28,7 @@ internal static class CertText
     /// </summary>
     public static (Status Status, string RangeNote, PerfValue Perf) GradeDays(long days, ThresholdRange warning, ThresholdRange critical)
     {
-        var status = critical.Alerts(days) ? Status.Critical : warning.Alerts(days) ? Status.Warning : Status.Ok;
-        var applied = status == Status.Critical ? critical : status == Status.Warning ? warning : null;
+        var (status, applied) = ThresholdRange.Grade(days, warning, critical);
         var note = applied is { Plain: null } ? $", {applied.Where}" : "";
         return (status, note, new PerfValue("days_left", days, "", warning, critical));
     }

@@ -1,6 +1,7 @@
 using System.CommandLine;
 using MetaCheck.Checks.Framework;
 using MetaCheck.Core;
+using MetaCheck.Tests.Support;
 
 namespace MetaCheck.Tests.Unit;
 
@@ -93,6 +94,30 @@ public sealed class ThresholdRangeTests
         range.Alerts(quiet).Should().BeFalse();
         range.ToString().Should().Be(printed);
         range.Plain.Should().Be(n);
+    }
+
+    /// <summary>Critical first; either threshold may be absent; the one that fired comes back for the message.</summary>
+    [Theory]
+    [InlineData(5, "10:", "3:", Status.Warning, "10:")]
+    [InlineData(2, "10:", "3:", Status.Critical, "3:")]
+    [InlineData(10, "10:", "3:", Status.Ok, null)]
+    [InlineData(2, null, "3:", Status.Critical, "3:")]
+    [InlineData(2, "3:", null, Status.Warning, "3:")]
+    [InlineData(2, null, null, Status.Ok, null)]
+    [InlineData(15, "@10:20", "@12:14", Status.Warning, "@10:20")]
+    public void Grade_gives_the_status_and_the_threshold_that_fired(double value, string? warning, string? critical, Status status, string? applied)
+    {
+        var (earned, fired) = ThresholdRange.Grade(value, warning is null ? null : Ranges.Parse(warning), critical is null ? null : Ranges.Parse(critical));
+        (earned, fired?.ToString()).Should().Be((status, applied));
+    }
+
+    [Fact]
+    public void Zero_is_off_only_for_a_plain_zero()
+    {
+        ThresholdRange.ZeroIsOff(ThresholdRange.Above(0)).Should().BeNull();
+        ThresholdRange.ZeroIsOff(null).Should().BeNull();
+        ThresholdRange.ZeroIsOff(ThresholdRange.Above(0.5))!.Plain.Should().Be(0.5);
+        ThresholdRange.ZeroIsOff(Ranges.Parse("0:0")).Should().NotBeNull("a range, even 0:0, always applies");
     }
 
     [Theory]
