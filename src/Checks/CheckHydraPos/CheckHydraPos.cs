@@ -94,13 +94,10 @@ public static class CheckHydraPos
     /// <summary>-v: the two samples compared (or the one kept for the next run).</summary>
     public static IReadOnlyList<string> Details(Sample? previous, Sample current)
     {
-        var now = $"position {NumberFormat.Perl(current["position"] ?? 0)} at {Utc(current.Epoch)}";
+        var now = $"position {NumberFormat.Perl(current["position"] ?? 0)} at {DetailText.Utc(current.Epoch)}";
         return previous is null ? [$"{now}, kept for the next run"]
-            : [now, $"previous position {NumberFormat.Perl(previous["position"] ?? 0)} at {Utc(previous.Epoch)}, {current.Epoch - previous.Epoch} s earlier"];
+            : [now, $"previous position {NumberFormat.Perl(previous["position"] ?? 0)} at {DetailText.Utc(previous.Epoch)}, {current.Epoch - previous.Epoch} s earlier"];
     }
-
-    private static string Utc(long epoch) =>
-        DateTimeOffset.FromUnixTimeSeconds(epoch).UtcDateTime.ToString("yyyy-MM-dd HH:mm:ss", CultureInfo.InvariantCulture) + " UTC";
 
     /// <summary>An IPv6 literal goes in brackets in a URL.</summary>
     public static string UrlHost(string host) => host.Contains(':') && !host.StartsWith('[') ? $"[{host}]" : host;

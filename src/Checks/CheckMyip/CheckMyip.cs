@@ -83,7 +83,7 @@ public static class CheckMyip
     {
         /// <summary>-v: the socket's two ends, and how long the connection took.</summary>
         public string Describe() => Connected is { } took
-            ? $"TCP connection from {Local} to {Peer} in {ThresholdRange.Number(took.TotalSeconds)} s"
+            ? $"TCP connection from {Local} to {Peer} in {DetailText.Seconds(took)}"
             : $"UDP route from {Local} to {Peer} (nothing sent)";
     }
 

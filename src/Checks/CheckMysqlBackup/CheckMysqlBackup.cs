@@ -110,9 +110,8 @@ public static class CheckMysqlBackup
         }
         if (entries.MaxBy(e => e.LastWriteTimeUtc) is not { } newest) return null;
         var age = (long)Math.Max(0, (nowUtc - newest.LastWriteTimeUtc).TotalSeconds); // a clock ahead of the file server is not a negative age
-        var modified = newest.LastWriteTimeUtc.ToString("yyyy-MM-dd HH:mm:ss", CultureInfo.InvariantCulture);
         return new Backup(newest.FullName, age, SizeOf(newest),
-            $"the newest of {entries.Count} {(entries.Count == 1 ? "entry" : "entries")} matching '{pattern}' in {directory}, modified {modified} UTC");
+            $"the newest of {entries.Count} {(entries.Count == 1 ? "entry" : "entries")} matching '{pattern}' in {directory}, modified {DetailText.Utc(newest.LastWriteTimeUtc)}");
     }
 
     private static long SizeOf(FileSystemInfo entry)

@@ -343,7 +343,7 @@ public static class CheckTcp
         {
             var started = clock.Elapsed;
             stream = TcpProbe.Connect(s, out var peer);
-            steps?.Add($"connected to {peer} in {Secs(clock.Elapsed - started)}{(s.Ssl ? $" ({Terminal.Printable(TcpTls.Summary(stream))})" : "")}");
+            steps?.Add($"connected to {peer} in {DetailText.Seconds(clock.Elapsed - started)}{(s.Ssl ? $" ({Terminal.Printable(TcpTls.Summary(stream))})" : "")}");
         }
         catch (ProbeException e)
         {
@@ -384,8 +384,6 @@ public static class CheckTcp
             }
         }
     }
-
-    private static string Secs(TimeSpan span) => $"{ThresholdRange.Number(span.TotalSeconds)} s";
 
     /// <summary>-v: the measured time and what it was held against, in the words of each threshold's kind.</summary>
     public static string Compared(TcpSettings s, double elapsed)

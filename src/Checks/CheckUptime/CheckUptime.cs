@@ -56,7 +56,6 @@ public static class CheckUptime
     public static string Describe(long uptime) =>
         $"up {uptime / 86400} days, {uptime % 86400 / 3600,2}:{uptime % 3600 / 60:00}";
 
-    /// <summary>-v: when the host booted, in UTC (the time zone an operator comparing hosts reads alike).</summary>
-    public static string BootedAt(long epoch) =>
-        $"booted at {DateTimeOffset.FromUnixTimeSeconds(epoch).UtcDateTime.ToString("yyyy-MM-dd HH:mm:ss", CultureInfo.InvariantCulture)} UTC";
+    /// <summary>-v: when the host booted.</summary>
+    public static string BootedAt(long epoch) => $"booted at {DetailText.Utc(epoch)}";
 }

@@ -67,10 +67,8 @@ public sealed class TlsSession : IDisposable
 
     /// <summary>-v: where it connected and how long each phase took.</summary>
     public string Steps =>
-        $"connected to {Display} in {Secs(DnsTime + ConnectTime)} (name lookup {Secs(DnsTime)}), " +
-        $"{TlsProbe.Versions(Protocol)} handshake in {Secs(HandshakeTime)}";
-
-    private static string Secs(TimeSpan span) => $"{ThresholdRange.Number(span.TotalSeconds)} s";
+        $"connected to {Display} in {DetailText.Seconds(DnsTime + ConnectTime)} (name lookup {DetailText.Seconds(DnsTime)}), " +
+        $"{TlsProbe.Versions(Protocol)} handshake in {DetailText.Seconds(HandshakeTime)}";
 
     public void Dispose() => Leaf?.Dispose();
 }
