@@ -136,7 +136,7 @@ public static class Opt
         {
             Description = description,
             DefaultValueFactory = _ => defaultValue,
-            CustomParser = r => ParseInt(r.Tokens.Count > 0 ? r.Tokens[0].Value : "", name, min, max, r.AddError),
+            CustomParser = r => (int)(Number(r, name, PlainNumber.Int(min, max)) ?? 0),
         };
         return option;
     }
@@ -144,15 +144,16 @@ public static class Opt
     public static Option<int?> OptionalInt(string name, string description, int min, int max, params string[] aliases) => new(name, aliases)
     {
         Description = description,
-        CustomParser = r => ParseInt(r.Tokens.Count > 0 ? r.Tokens[0].Value : "", name, min, max, r.AddError),
+        CustomParser = r => (int?)Number(r, name, PlainNumber.Int(min, max)),
     };
 
-    private static int ParseInt(string text, string name, int min, int max, Action<string> error)
+    /// <summary>The option's value as <paramref name="number"/> reads it, or null and an error in its words.</summary>
+    private static double? Number(System.CommandLine.Parsing.ArgumentResult r, string name, PlainNumber number)
     {
-        if (long.TryParse(text, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var value) && value >= min && value <= max)
-            return (int)value;
-        error($"{name} takes a whole number from {min} to {max}, got '{Shorten(text)}'");
-        return default;
+        var text = r.Tokens.Count > 0 ? r.Tokens[0].Value : "";
+        if (number.Parse(text) is { } value) return value;
+        r.AddError($"{name} takes {number.Says}, got '{Shorten(text)}'");
+        return null;
     }
 
     /// <summary>Seconds, as a number (`300`, `2.5`) or with a unit (`90s`, `5m`, `1h`, `1d`).</summary>
@@ -202,17 +203,15 @@ public static class Opt
     /// A float64 option of a Go original, read by strconv.ParseFloat. Typed as a number, so that go-flags'
     /// front-end takes a separate `-5` as its value (go-flags does that for signed numeric options only).
     /// </summary>
-    public static Option<double?> GoFloat(string name, string description, params string[] aliases) => new(name, aliases)
+    public static Option<double?> GoFloat(string name, string description, params string[] aliases) =>
+        Number(name, description, PlainNumber.GoFloat, "number", aliases);
+
+    /// <summary>A number read by <paramref name="number"/> (its bounds, its words in the error); null when not given.</summary>
+    public static Option<double?> Number(string name, string description, PlainNumber number, string helpName, params string[] aliases) => new(name, aliases)
     {
         Description = description,
-        HelpName = "number",
-        CustomParser = r =>
-        {
-            var text = r.Tokens.Count > 0 ? r.Tokens[0].Value : "";
-            if (TryParseGoFloat(text, out var value) && double.IsFinite(value)) return value;
-            r.AddError($"{name} takes a number, got '{Shorten(text)}'");
-            return null;
-        },
+        HelpName = helpName,
+        CustomParser = r => Number(r, name, number),
     };
 
     /// <summary>
@@ -305,10 +304,14 @@ public static class Opt
             CustomParser = r =>
             {
                 var text = r.Tokens.Count > 0 ? r.Tokens[0].Value : "";
-                if (ThresholdRange.IsRangeSyntax(text) ? ThresholdRange.TryParse(text, out var range) : plain.TryParse(text, out range, meaning))
-                    return range;
-                r.AddError($"{name} takes {plain.Says} or a range (10:, ~:10, 10:20, @10:20), got '{Shorten(text)}'");
-                return null;
+                if (!ThresholdRange.IsRangeSyntax(text)) return plain.Parse(text) is { } value ? meaning(value) : Refused();
+                return ThresholdRange.TryParse(text, out var range) ? range : Refused();
+
+                ThresholdRange? Refused()
+                {
+                    r.AddError($"{name} takes {plain.Says} or a range (10:, ~:10, 10:20, @10:20), got '{Shorten(text)}'");
+                    return null;
+                }
             },
         };
         if (defaultValue is { } d) option.DefaultValueFactory = _ => meaning(d);
@@ -324,17 +327,13 @@ public static class Opt
 /// <summary>How a check's original read a plain threshold number, and how its message says so.</summary>
 public sealed class PlainNumber(string says, Func<string, double?> parse)
 {
+    /// <summary>How an error message names what is accepted: "a whole number from 0 to 100".</summary>
     public string Says { get; } = says;
 
-    public bool TryParse(string text, out ThresholdRange range, Func<double, ThresholdRange> meaning)
-    {
-        range = null!;
-        if (parse(text) is not { } value) return false;
-        range = meaning(value);
-        return true;
-    }
+    /// <summary>The number, or null when the text is not one this reader accepts.</summary>
+    public double? Parse(string text) => parse(text);
 
-    /// <summary>Getopt::Long's `=i` (and our Opt.Int): a whole number within the original's bounds.</summary>
+    /// <summary>Getopt::Long's `=i` (Opt.Int reads with it): a whole number within the original's bounds.</summary>
     public static PlainNumber Int(long min, long max) => new($"a whole number from {min} to {max}", text =>
         long.TryParse(text, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var v) && v >= min && v <= max ? v : null);
 
@@ -342,7 +341,7 @@ public sealed class PlainNumber(string says, Func<string, double?> parse)
     public static PlainNumber Seconds(TimeSpan max) => new($"seconds (300, 2.5) or a duration (90s, 5m, 1h, 1d) up to {Opt.Limit(max)}", text =>
         Opt.TryParseDuration(text, out var span) && span <= max ? span.TotalSeconds : null);
 
-    /// <summary>A float64 of a Go original (strconv.ParseFloat), finite.</summary>
+    /// <summary>A float64 of a Go original (strconv.ParseFloat), finite (Opt.GoFloat reads with it).</summary>
     public static PlainNumber GoFloat { get; } = new("a number", text =>
         Opt.TryParseGoFloat(text, out var v) && double.IsFinite(v) ? v : null);
 }

@@ -433,25 +433,11 @@ public static class CheckTcp
         ? $"Unexpectedly open unixsock. (sock={path})"
         : $"Unexpectedly open port. (port={s.Port})";
 
-    private const string SecondsSay = "a number of seconds from 0 to 1000000 (10, 0.5, 1e0)";
-
-    private static bool TryParseSeconds(string text, out double value) => Opt.TryParseGoFloat(text, out value) && value is >= 0 and <= 1e6;
-
-    /// <summary>-w/-c as plain numbers: read exactly as -t and -d are.</summary>
-    private static readonly PlainNumber PlainSeconds = new(SecondsSay, text => TryParseSeconds(text, out var v) ? v : null);
+    /// <summary>-t, -d, and -w/-c as plain numbers: a non-negative decimal number of seconds, as the original's float64.</summary>
+    private static readonly PlainNumber PlainSeconds = new("a number of seconds from 0 to 1000000 (10, 0.5, 1e0)", text =>
+        Opt.TryParseGoFloat(text, out var value) && value is >= 0 and <= 1e6 ? value : null);
 
     /// <summary>Seconds as a non-negative decimal number (`10`, `0.5`); null when not given.</summary>
-    private static Option<double?> Seconds(string name, string description, double defaultValue, params string[] aliases) => new(name, aliases)
-    {
-        Description = defaultValue > 0 ? $"{description[..^1]} (default: {defaultValue})." : description,
-        HelpName = "seconds",
-        CustomParser = r =>
-        {
-            var text = r.Tokens.Count > 0 ? r.Tokens[0].Value : "";
-            if (TryParseSeconds(text, out var value))
-                return value;
-            r.AddError($"{name} takes {SecondsSay}, got '{Opt.Shorten(text)}'");
-            return null;
-        },
-    };
+    private static Option<double?> Seconds(string name, string description, double defaultValue, params string[] aliases) =>
+        Opt.Number(name, defaultValue > 0 ? $"{description[..^1]} (default: {defaultValue})." : description, PlainSeconds, "seconds", aliases);
 }
