@@ -29,19 +29,24 @@ public static partial class Posix
 
     /// <summary>A user's uid and home directory from passwd, or null when there is no such user.</summary>
     public static unsafe (uint Uid, string Home)? User(string name) =>
-        Lookup((passwd, buffer, size, result) => GetPwNamR(name, passwd, buffer, size, result));
+        Lookup((passwd, buffer, size, result) => GetPwNamR(name, passwd, buffer, size, result)) is { Home: { } home } entry ? (entry.Uid, home) : null;
 
     /// <summary>
     /// The home directory passwd gives <paramref name="uid"/> (what HOME would be after a login), or
     /// null. Daemons started by systemd (Icinga 2, Nagios) run checks without HOME.
     /// </summary>
-    public static unsafe string? HomeDirectory(uint uid) =>
-        Lookup((passwd, buffer, size, result) => GetPwUidR(uid, passwd, buffer, size, result))?.Home;
+    public static unsafe string? HomeDirectory(uint uid) => ByUid(uid)?.Home;
+
+    /// <summary>The login name of <paramref name="uid"/> (passwd, or a directory service through NSS), or null.</summary>
+    public static string? UserName(uint uid) => ByUid(uid)?.Name;
+
+    private static unsafe (uint Uid, string? Home, string Name)? ByUid(uint uid) =>
+        Lookup((passwd, buffer, size, result) => GetPwUidR(uid, passwd, buffer, size, result));
 
     private unsafe delegate int PasswdCall(byte* passwd, byte* buffer, nuint size, byte** result);
 
     /// <summary>getpwnam_r/getpwuid_r with a buffer that grows until the entry fits.</summary>
-    private static unsafe (uint Uid, string Home)? Lookup(PasswdCall call)
+    private static unsafe (uint Uid, string? Home, string Name)? Lookup(PasswdCall call)
     {
         byte* passwd = stackalloc byte[64]; // struct passwd is 48 bytes on 64-bit glibc/musl
         for (int size = 4096; size <= 1 << 20; size *= 4)
@@ -53,8 +58,10 @@ public static partial class Posix
                 int error = call(passwd, b, (nuint)size, &result);
                 if (error == 34 /* ERANGE */) continue;
                 if (error != 0 || result == null) return null;
-                var dir = Marshal.PtrToStringUTF8(*(nint*)(passwd + 32)); // pw_dir points into the buffer
-                return string.IsNullOrEmpty(dir) ? null : (*(uint*)(passwd + 16), dir); // pw_uid
+                // pw_name, pw_uid and pw_dir (the strings point into the buffer).
+                var name = Marshal.PtrToStringUTF8(*(nint*)passwd) ?? "";
+                var dir = Marshal.PtrToStringUTF8(*(nint*)(passwd + 32));
+                return (*(uint*)(passwd + 16), string.IsNullOrEmpty(dir) ? null : dir, name);
             }
         }
         return null;

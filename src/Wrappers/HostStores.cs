@@ -41,28 +41,9 @@ public static class HostStores
                 Add(user, StateDirectory.Resolve(null, _ => null, account.Uid, _ => account.Home).Path);
         // The agent's work directory, and /var/tmp where users without a home keep theirs; a user whose
         // name was taken there has a `uid.*` directory of its own.
-        var names = UserNames();
         foreach (var parent in new[] { AgentWorkdir(env), StateDirectory.NoHomeParent })
             foreach (var (uid, dir) in StateDirectory.PerUserDirectories(parent))
-                Add(names.GetValueOrDefault(uid) ?? $"uid{uid}", dir);
+                Add(Posix.UserName(uid) ?? $"uid{uid}", dir);
         return found;
-    }
-
-    /// <summary>uid → name from /etc/passwd (users only in a directory service keep their uid as the label).</summary>
-    private static Dictionary<uint, string> UserNames()
-    {
-        var names = new Dictionary<uint, string>();
-        try
-        {
-            foreach (var line in File.ReadLines("/etc/passwd"))
-            {
-                var fields = line.Split(':');
-                if (fields.Length > 2 && uint.TryParse(fields[2], out var uid)) names.TryAdd(uid, fields[0]);
-            }
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-        {
-        }
-        return names;
     }
 }

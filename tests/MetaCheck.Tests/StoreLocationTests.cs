@@ -25,6 +25,8 @@ public sealed class StoreLocationTests : IDisposable
     {
         Posix.HomeDirectory(0).Should().Be("/root");
         Posix.HomeDirectory(4_000_000_000).Should().BeNull();
+        Posix.UserName(0).Should().Be("root");
+        Posix.UserName(4_000_000_000).Should().BeNull();
         var home = _box.PathOf("home");
         Directory.CreateDirectory(home);
         Process.Start("chown", ["1000", home])!.WaitForExit();
