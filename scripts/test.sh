@@ -7,7 +7,10 @@ cd "$(dirname "$0")/.."
 bin_dir=$(realpath "$1"); shift
 results=${METACHECK_BUILD:-build}/test-results
 rm -rf "$results"
-METACHECK_REPO="$PWD" METACHECK_BIN_DIR="$bin_dir" dotnet test tests/MetaCheck.Tests/MetaCheck.Tests.csproj -c Release \
+# Signals the caller ignored (nohup ignores HUP; a shell's `cmd &` ignores INT and QUIT) stay ignored in
+# every process the tests start, and the wrapper rightly leaves an ignored signal ignored: the tests that
+# send these signals need them at their defaults, whoever starts the suite.
+METACHECK_REPO="$PWD" METACHECK_BIN_DIR="$bin_dir" env --default-signal=HUP,INT,QUIT,TERM dotnet test tests/MetaCheck.Tests/MetaCheck.Tests.csproj -c Release \
   --logger "trx;LogFileName=results.trx" --logger "console;verbosity=normal" --results-directory "$results" "$@"
 status=$?
 trx=$(ls "$results"/*.trx 2>/dev/null | head -1)
@@ -16,6 +19,11 @@ if [ -n "$trx" ]; then
   passed=$(sed -n 's/.* passed="\([0-9]*\)".*/\1/p' <<<"$counters")
   failed=$(sed -n 's/.* failed="\([0-9]*\)".*/\1/p' <<<"$counters")
   skipped=$(sed -n 's/.* notExecuted="\([0-9]*\)".*/\1/p' <<<"$counters")
+  # A CI log keeps only its tail: name each failure (and the start of its message) above the count.
+  if [ "${failed:-0}" != 0 ]; then
+    awk '/<UnitTestResult / && /outcome="Failed"/ { match($0, /testName="[^"]*"/); name = substr($0, RSTART + 10, RLENGTH - 11); want = 1 }
+         want && /<Message>/ { sub(/.*<Message>/, ""); print "FAILED " name ": " substr($0, 1, 300); want = 0 }' "$trx"
+  fi
   echo "${passed:-0} passed, ${failed:-0} failed, ${skipped:-0} skipped"
 fi
 exit $status
