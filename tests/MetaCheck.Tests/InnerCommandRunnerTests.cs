@@ -11,58 +11,17 @@ namespace MetaCheck.Tests;
 public sealed class InnerCommandRunnerTests : IDisposable
 {
     private readonly Sandbox _box = new();
-    private readonly List<string> _markers = [];
+    private readonly ProcessMarkers _markers = new();
 
     public void Dispose()
     {
-        foreach (var marker in _markers) KillLeftovers(marker);
+        _markers.Dispose();
         _box.Dispose();
     }
 
-    /// <summary>A unique argument that also works as a duration for sleep(1): 600.NNNNNNNNN seconds.</summary>
-    private string Marker()
-    {
-        var marker = $"600.{Random.Shared.NextInt64(100_000_000, 999_999_999)}";
-        _markers.Add(marker);
-        return marker;
-    }
+    private string Marker() => _markers.New();
 
-    /// <summary>Live (non-zombie) processes with this exact argument; only processes a test started carry it.</summary>
-    private static List<int> WithArgument(string marker)
-    {
-        var found = new List<int>();
-        foreach (var dir in Directory.EnumerateDirectories("/proc"))
-        {
-            if (!int.TryParse(Path.GetFileName(dir), out var pid)) continue;
-            try
-            {
-                if (File.ReadAllText(Path.Combine(dir, "cmdline")).Split('\0').Contains(marker) &&
-                    !File.ReadAllText(Path.Combine(dir, "stat")).Split(") ")[1].StartsWith('Z'))
-                    found.Add(pid);
-            }
-            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-            {
-                // ended while we looked
-            }
-        }
-        return found;
-    }
-
-    private static void KillLeftovers(string marker)
-    {
-        foreach (var pid in WithArgument(marker)) Process.Start("kill", ["-KILL", pid.ToString()])!.WaitForExit();
-    }
-
-    private static bool Eventually(Func<bool> condition, TimeSpan limit)
-    {
-        var clock = Stopwatch.StartNew();
-        while (!condition())
-        {
-            if (clock.Elapsed > limit) return false;
-            Thread.Sleep(20);
-        }
-        return true;
-    }
+    private static List<int> WithArgument(string marker) => ProcessMarkers.Alive(marker);
 
     // Item 1: Process.Kill(entireProcessTree) walked /proc once per descendant (20 s for 200 children).
     [Fact]
@@ -72,8 +31,8 @@ public sealed class InnerCommandRunnerTests : IDisposable
         var r = _box.Run("delay-checker", "--timeout", "2", "--", "sh", "-c", $"for i in $(seq 200); do sleep {marker} >/dev/null 2>&1 & done; wait");
         r.Exit.Should().Be(3);
         r.Stdout.Should().EndWith("timed out after 2 s and was killed\n");
-        r.Elapsed.Should().BeLessThan(TimeSpan.FromSeconds(30), "--timeout ends the run, not the 600 s sleeps (a bound a loaded machine cannot break)");
-        Eventually(() => WithArgument(marker).Count == 0, TimeSpan.FromSeconds(2)).Should().BeTrue("every sleep is killed");
+        r.Elapsed.Should().BeLessThan(Patience.Bound, "--timeout ends the run, not the 600 s sleeps");
+        Patience.Until(() => WithArgument(marker).Count == 0).Should().BeTrue("every sleep is killed");
     }
 
     // Item 2: a double fork re-parents the grandchild out of the tree Process.Kill walked.
@@ -88,7 +47,7 @@ public sealed class InnerCommandRunnerTests : IDisposable
         var marker = Marker();
         var r = _box.Run("interval-checker", "--timeout", "1", "--", "sh", "-c", string.Format(script, $"sleep {marker} >/dev/null 2>&1"));
         r.Exit.Should().Be(3);
-        Eventually(() => WithArgument(marker).Count == 0, TimeSpan.FromSeconds(2)).Should().BeTrue("the grandchild is killed too");
+        Patience.Until(() => WithArgument(marker).Count == 0).Should().BeTrue("the grandchild is killed too");
     }
 
     [Theory]
@@ -98,23 +57,23 @@ public sealed class InnerCommandRunnerTests : IDisposable
     public void A_signal_to_the_wrapper_reaches_a_double_forked_grandchild_and_is_reported_on_one_line(string signal)
     {
         var marker = Marker();
-        string[] inner = ["sh", "-c", $"({Installed.Dummy} mark={marker} sleep=600 >/dev/null 2>&1 &); sleep 30"];
+        string[] inner = ["sh", "-c", $"({Installed.Dummy} mark={marker} sleep=600 >/dev/null 2>&1 &); sleep 300"];
         using var wrapper = _box.Start("delay-checker", ["-c", "3", "--", .. inner]);
         try
         {
-            Eventually(() => WithArgument($"mark={marker}").Count > 0, TimeSpan.FromSeconds(20)).Should().BeTrue("the grandchild started");
+            Patience.Until(() => WithArgument($"mark={marker}").Count > 0).Should().BeTrue("the grandchild started");
             Process.Start("kill", [$"-{signal}", wrapper.Id.ToString()])!.WaitForExit();
-            wrapper.WaitForExit(5_000).Should().BeTrue();
+            wrapper.WaitForExit(Patience.Bound).Should().BeTrue("the signal ends the run, not the 300 s sleep");
             wrapper.ExitCode.Should().Be(3);
             // (ReadToEnd: the grandchild holds no end of these pipes)
             wrapper.StandardOutput.ReadToEnd().Should().Be(
-                $"UNKNOWN: delay-checker was interrupted (SIG{signal}); killed sh -c '({Installed.Dummy} mark={marker} sleep=600 >/dev/null 2>&1 &); sleep 30'\n");
+                $"UNKNOWN: delay-checker was interrupted (SIG{signal}); killed sh -c '({Installed.Dummy} mark={marker} sleep=600 >/dev/null 2>&1 &); sleep 300'\n");
             wrapper.StandardError.ReadToEnd().Should().BeEmpty();
-            Eventually(() => WithArgument($"mark={marker}").Count == 0, TimeSpan.FromSeconds(2)).Should().BeTrue("the grandchild is killed");
+            Patience.Until(() => WithArgument($"mark={marker}").Count == 0).Should().BeTrue("the grandchild is killed");
         }
         finally
         {
-            KillLeftovers($"mark={marker}");
+            ProcessMarkers.Kill($"mark={marker}");
             if (!wrapper.HasExited) wrapper.Kill();
         }
     }
@@ -154,7 +113,7 @@ public sealed class InnerCommandRunnerTests : IDisposable
         using var wrapper = _box.Start("delay-checker", ["--", "cat"], redirectStdin: true); // stdin held open, never written
         try
         {
-            wrapper.WaitForExit(5_000).Should().BeTrue("cat reads /dev/null and ends at once");
+            wrapper.WaitForExit(Patience.Bound).Should().BeTrue("cat reads /dev/null and ends at once");
             wrapper.ExitCode.Should().Be(0);
             // (ReadToEnd: the grandchild holds no end of these pipes)
             wrapper.StandardOutput.ReadToEnd().Should().Be("\n");
@@ -222,12 +181,12 @@ public sealed class InnerCommandRunnerTests : IDisposable
         // A trap for the signal itself: a SIGTERM in its place would end the shell without the line.
         var started = _box.PathOf("started");
         using var wrapper = _box.Start("delay-checker",
-            ["--", "sh", "-c", $"trap 'echo got {signal}; exit 1' {signal}; touch {started}; sleep 30 & wait"]);
+            ["--", "sh", "-c", $"trap 'echo got {signal}; exit 1' {signal}; touch {started}; sleep 300 & wait"]);
         try
         {
-            Eventually(() => File.Exists(started), TimeSpan.FromSeconds(20)).Should().BeTrue("the inner command started");
+            Patience.Until(() => File.Exists(started)).Should().BeTrue("the inner command started");
             Process.Start("kill", [$"-{signal}", wrapper.Id.ToString()])!.WaitForExit();
-            wrapper.WaitForExit(10_000).Should().BeTrue();
+            wrapper.WaitForExit(Patience.Bound).Should().BeTrue("the signal ends the run, not the 300 s sleep");
             wrapper.StandardOutput.ReadToEnd().Should().StartWith($"got {signal}\n").And.Contain($"interrupted (SIG{signal})");
         }
         finally
@@ -243,23 +202,26 @@ public sealed class InnerCommandRunnerTests : IDisposable
         var marker = Marker();
         var r = _box.Run("interval-checker", "--timeout", "1", "--", "sh", "-c", $"trap '' TERM; (setsid sleep {marker} >/dev/null 2>&1 &); sleep 30");
         r.Exit.Should().Be(3);
-        Eventually(() => WithArgument(marker).Count == 0, TimeSpan.FromSeconds(2)).Should().BeTrue("the escapee gets the SIGKILL too");
+        Patience.Until(() => WithArgument(marker).Count == 0).Should().BeTrue("the escapee gets the SIGKILL too");
     }
 
     [Fact]
-    public void SIGKILL_comes_within_the_documented_half_second_after_SIGTERM()
+    public void SIGKILL_follows_SIGTERM_within_the_documented_half_second()
     {
-        // docs/inner-command.md: SIGTERM at T, SIGKILL 0.5 s later, the wrapper back within T + 1 s. The
-        // command notes when SIGTERM came and then beats until it dies, so the gap is measured from
-        // inside (scheduling delays shorten it, never lengthen it), with room for a loaded machine.
+        // docs/inner-command.md: SIGTERM at T, SIGKILL 0.5 s later. The command ignores SIGTERM (noting when it
+        // came) and beats until it dies, so only a SIGKILL ends it, and the gap is measured from inside: a
+        // loaded machine shortens it (fewer beats) or lengthens it by the wrapper's late wake-up, hence the
+        // loose bound, which a grace of seconds still crosses.
+        var marker = Marker();
         var term = _box.PathOf("term");
         var beats = _box.PathOf("beats");
         var r = _box.Run("delay-checker", "--timeout", "1", "--", "sh", "-c",
-            $"trap 'date +%s%N > {term}' TERM; while :; do date +%s%N >> {beats}; sleep 0.02; done");
+            $"exec 2>/dev/null; trap 'date +%s%N > {term}' TERM; while :; do date +%s%N >> {beats}; sleep 0.02; done", marker);
         r.Exit.Should().Be(3, r.ToString());
+        Patience.Until(() => WithArgument(marker).Count == 0).Should().BeTrue("SIGKILL, not another SIGTERM or nothing, ends a command deaf to SIGTERM");
         long termAt = long.Parse(File.ReadAllText(term).Trim());
         long lastBeat = File.ReadAllLines(beats).Where(l => l.Length > 0).Select(long.Parse).Max();
-        TimeSpan.FromTicks((lastBeat - termAt) / 100).Should().BeLessThan(TimeSpan.FromSeconds(1), "SIGKILL follows 0.5 s after SIGTERM");
+        TimeSpan.FromTicks((lastBeat - termAt) / 100).Should().BeLessThan(TimeSpan.FromSeconds(3), "SIGKILL follows 0.5 s after SIGTERM");
     }
 
     [Fact]

@@ -7,21 +7,18 @@ namespace MetaCheck.Tests;
 public sealed class InnerProcessTests : IDisposable
 {
     private readonly Sandbox _box = new();
+    private readonly ProcessMarkers _markers = new();
 
-    public void Dispose() => _box.Dispose();
+    public void Dispose()
+    {
+        _markers.Dispose();
+        _box.Dispose();
+    }
 
     private static bool Alive(int pid) => File.Exists($"/proc/{pid}/stat") &&
         !File.ReadAllText($"/proc/{pid}/stat").Split(") ")[1].StartsWith('Z');
 
-    private static void WaitUntil(Func<bool> condition, string what)
-    {
-        var clock = Stopwatch.StartNew();
-        while (!condition())
-        {
-            clock.Elapsed.Should().BeLessThan(TimeSpan.FromSeconds(10), what);
-            Thread.Sleep(20);
-        }
-    }
+    private static void WaitUntil(Func<bool> condition, string what) => Patience.Until(condition).Should().BeTrue(what);
 
     [Theory]
     [InlineData("delay-checker")]
@@ -31,7 +28,7 @@ public sealed class InnerProcessTests : IDisposable
     {
         var childPid = _box.PathOf("child.pid");
         var r = _box.Run(wrapper, "--timeout", "1", "--", Installed.Dummy, "out=partial", $"child={childPid}", "sleep=60");
-        r.Elapsed.Should().BeLessThan(TimeSpan.FromSeconds(30), "the timeout ends the run, not the 60 s sleep");
+        r.Elapsed.Should().BeLessThan(Patience.Bound, "the timeout ends the run, not the 60 s sleep");
         r.Exit.Should().Be(3);
         r.Stdout.Should().EndWith($"partial\nUNKNOWN: {Installed.Dummy} out=partial child={childPid} sleep=60 timed out after 1 s and was killed\n");
         var pid = int.Parse(File.ReadAllText(childPid));
@@ -80,7 +77,7 @@ public sealed class InnerProcessTests : IDisposable
         using var wrapper = _box.Start("delay-checker", ["-c", "3", "--", Installed.Dummy, $"child={childPid}", "sleep=60"]);
         WaitUntil(() => File.Exists(childPid) && File.ReadAllText(childPid).Length > 0, "the inner command started");
         Process.Start("kill", ["-TERM", wrapper.Id.ToString()])!.WaitForExit();
-        wrapper.WaitForExit(10_000).Should().BeTrue();
+        wrapper.WaitForExit(Patience.Bound).Should().BeTrue("the signal ends the run, not the 60 s sleep");
         wrapper.ExitCode.Should().Be(3);
         wrapper.StandardOutput.ReadToEnd().Should().Be(
             $"UNKNOWN: delay-checker was interrupted (SIGTERM); killed {Installed.Dummy} child={childPid} sleep=60\n");
@@ -102,10 +99,11 @@ public sealed class InnerProcessTests : IDisposable
     [Fact]
     public void A_background_process_holding_stdout_does_not_hang_the_wrapper()
     {
-        // The background sleep keeps the wrapper's capture pipe (its stdout) open for 20 s.
-        var r = _box.Run("delay-checker", "--", "sh", "-c", "sleep 20 2>/dev/null & echo started");
+        // The background sleep keeps the wrapper's capture pipe (its stdout) open for 600 s.
+        var sleep = _markers.New();
+        var r = _box.Run("delay-checker", "--", "sh", "-c", $"sleep {sleep} 2>/dev/null & echo started");
         r.Stdout.Should().Be("started\n");
-        r.Elapsed.Should().BeLessThan(TimeSpan.FromSeconds(15), "the original waited for the 20 s background sleep");
+        r.Elapsed.Should().BeLessThan(Patience.Bound, "the original waited for the background sleep");
     }
 
     [Fact]

@@ -94,7 +94,7 @@ public sealed class CheckLongtransactionCntTests(MariaDb db) : IDisposable
         r.Stdout.Should().StartWith($"UNKNOWN: check-longtransaction-cnt: cannot query MySQL at 127.0.0.1:{closed} as root: " +
                                     "ERROR 2002 (HY000): Can't connect to server on '127.0.0.1'")
             .And.EndWith(" (is the server running and reachable there?)\n");
-        r.Elapsed.Should().BeLessThan(TimeSpan.FromSeconds(5));
+        r.Elapsed.Should().BeLessThan(Patience.Bound);
     }
 
     [Fact]
@@ -106,7 +106,7 @@ public sealed class CheckLongtransactionCntTests(MariaDb db) : IDisposable
         var r = _box.Run("check-longtransaction-cnt", "--host", "127.0.0.1", "--port", port.ToString(), "--timeout", "2");
         (r.Exit, r.Lines.Length).Should().Be((3, 1), r.ToString());
         r.Stdout.Should().StartWith($"UNKNOWN: check-longtransaction-cnt: ").And.Contain($"127.0.0.1:{port}");
-        r.Elapsed.Should().BeLessThan(TimeSpan.FromSeconds(5));
+        r.Elapsed.Should().BeLessThan(Patience.Bound);
     }
 
     [Fact]
@@ -166,12 +166,12 @@ public sealed class CheckLongtransactionCntTests(MariaDb db) : IDisposable
     public void Verbose_names_each_long_transactions_thread_and_account()
     {
         using var a = db.OpenTransaction();
-        Thread.Sleep(4100);
-        using var young = db.OpenTransaction(); // younger than 3 s when the check asks, unless the check takes 3 s to start
-        var r = Check("--threshold", "3", "--warn-count", "1", "-v");
+        Thread.Sleep(6100); // ages are whole seconds, and a long one is older than the threshold
+        using var young = db.OpenTransaction(); // younger than 5 s when the check asks, unless the check takes 5 s to start
+        var r = Check("--threshold", "5", "--warn-count", "1", "-v");
         r.Exit.Should().Be(1, r.ToString());
         r.Stdout.Should().MatchRegex(@"^ WARNING: \[WARN\] Number of long transactions exceeds threshold:1\n" +
-                                     @"1 of 2 open transactions have been open longer than 3 s\n" +
+                                     @"1 of 2 open transactions have been open longer than 5 s\n" +
                                      @"thread \d+ \(root@localhost\): open \d+ s, RUNNING\n$");
     }
 

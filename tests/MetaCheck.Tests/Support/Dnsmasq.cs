@@ -58,7 +58,7 @@ public sealed class Dnsmasq : IDisposable
     private void WaitUntilAnswering()
     {
         var clock = Stopwatch.StartNew();
-        while (clock.Elapsed < TimeSpan.FromSeconds(10))
+        while (clock.Elapsed < Patience.Bound)
         {
             if (_process.HasExited) throw new InvalidOperationException($"dnsmasq exited: {_process.StandardError.ReadToEnd()}");
             try
@@ -71,7 +71,7 @@ public sealed class Dnsmasq : IDisposable
                 Thread.Sleep(50);
             }
         }
-        throw new TimeoutException("dnsmasq did not answer within 10 s");
+        throw new TimeoutException($"dnsmasq did not answer within {Patience.Bound.TotalSeconds} s");
     }
 
     public void Dispose()

@@ -102,7 +102,7 @@ public sealed class MariaDb : IDisposable
         public void Dispose()
         {
             client.StandardInput.Close(); // the client exits; the server rolls the transaction back
-            if (!client.WaitForExit(10_000)) throw new TimeoutException("the transaction's client did not exit after its stdin closed");
+            if (!client.WaitForExit(Patience.Bound)) throw new TimeoutException("the transaction's client did not exit after its stdin closed");
             client.Dispose();
             server.WaitFor(() => server.TransactionsOf(connection) == 0, "the transaction to leave INNODB_TRX");
         }
@@ -120,13 +120,13 @@ public sealed class MariaDb : IDisposable
     private bool WaitUntilReady()
     {
         var clock = Stopwatch.StartNew();
-        while (clock.Elapsed < TimeSpan.FromSeconds(30))
+        while (clock.Elapsed < TimeSpan.FromSeconds(60))
         {
             if (_server.HasExited) return false;
             if (File.Exists(Socket) && Run("mariadb", "--no-defaults", $"--socket={Socket}", "--user=root", "--execute=SELECT 1").ExitCode == 0) return true;
             Thread.Sleep(100);
         }
-        throw new TimeoutException("mariadbd was not ready within 30 s");
+        throw new TimeoutException("mariadbd was not ready within 60 s");
     }
 
     private void WaitFor(Func<bool> condition, string what)
@@ -134,7 +134,7 @@ public sealed class MariaDb : IDisposable
         var clock = Stopwatch.StartNew();
         while (!condition())
         {
-            if (clock.Elapsed > TimeSpan.FromSeconds(10)) throw new TimeoutException($"waited 10 s for {what}");
+            if (clock.Elapsed > Patience.Bound) throw new TimeoutException($"waited {Patience.Bound.TotalSeconds} s for {what}");
             // InnoDB refreshes its INNODB_TRX cache only after 100 ms without a read: polling faster freezes it.
             Thread.Sleep(250);
         }

@@ -86,11 +86,10 @@ public sealed class TlsPeer : IDisposable
     public string P => Port.ToString(System.Globalization.CultureInfo.InvariantCulture);
     public int Handshakes => Volatile.Read(ref _handshakes);
 
-    /// <summary>The handshake count once it reaches <paramref name="expected"/> (the server side may finish after the client), or after 5 s.</summary>
+    /// <summary>The handshake count once it reaches <paramref name="expected"/> (the server side may finish after the client), or after <see cref="Patience.Bound"/>.</summary>
     public int HandshakesAtLeast(int expected)
     {
-        var until = DateTime.UtcNow.AddSeconds(5);
-        while (Handshakes < expected && DateTime.UtcNow < until) Thread.Sleep(20);
+        Patience.Until(() => Handshakes >= expected);
         return Handshakes;
     }
 
@@ -120,7 +119,7 @@ public sealed class TlsPeer : IDisposable
         try
         {
             using var ssl = new SslStream(stream, leaveInnerStreamOpen: true);
-            using var limit = new CancellationTokenSource(TimeSpan.FromSeconds(15));
+            using var limit = new CancellationTokenSource(Patience.Bound);
             await ssl.AuthenticateAsServerAsync(new SslServerAuthenticationOptions
             {
                 ServerCertificate = _cert,
@@ -156,7 +155,7 @@ public static class LegacyTls
         var received = Task.Run(() =>
         {
             using var server = listener.Accept();
-            server.ReceiveTimeout = 3000;
+            server.ReceiveTimeout = (int)Patience.Bound.TotalMilliseconds;
             try
             {
                 var first = new byte[512];
@@ -171,7 +170,7 @@ public static class LegacyTls
         {
             client.Connect((IPEndPoint)listener.LocalEndPoint!);
             using var ssl = new SslStream(client.GetStream(), false, (_, _, _, _) => true);
-            using var limit = new CancellationTokenSource(TimeSpan.FromSeconds(2));
+            using var limit = new CancellationTokenSource(Patience.Bound); // the raw listener hangs up once it has read
             try
             {
                 ssl.AuthenticateAsClientAsync(new SslClientAuthenticationOptions { TargetHost = "localhost", EnabledSslProtocols = protocol }, limit.Token)
@@ -181,7 +180,7 @@ public static class LegacyTls
             {
             }
         }
-        return received.Wait(TimeSpan.FromSeconds(5)) && received.Result;
+        return received.Wait(Patience.Bound) && received.Result;
     }
 
 #pragma warning disable SYSLIB0039 // probing TLS 1.0 on purpose
