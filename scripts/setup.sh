@@ -15,12 +15,12 @@
 # Prometheus files); lintian checks the .deb, and man-db/bsdextrautils (man, col) render
 # its man pages; icinga2-bin: a real Icinga 2 for the end-to-end test (it also creates the `nagios` user
 # the test runs it as); the tests start their own daemon, so the service the package enables is stopped
-# and disabled.
+# and disabled; strace shows what a plugin loads while it times a connection (TimedPhasesTests).
 set -euo pipefail
 build_packages=(libsqlite3-dev)
 command -v clang >/dev/null || command -v gcc >/dev/null || build_packages+=(gcc libc6-dev)
 test_packages=(binutils zsh python3-prometheus-client monitoring-plugins-basic time procps iproute2 openssl kmod dnsmasq-base man-db
-               mariadb-server-core mariadb-client mariadb-backup icinga2-bin lintian bsdextrautils)
+               mariadb-server-core mariadb-client mariadb-backup icinga2-bin lintian bsdextrautils strace)
 sudo=""; [ "$(id -u)" -eq 0 ] || sudo="sudo"
 
 install_missing() {

@@ -30,6 +30,9 @@ internal static unsafe partial class LibC
         public short Revents;
     }
 
+    [LibraryImport(Lib, EntryPoint = "tzset")]
+    public static partial void TzSet();
+
     [LibraryImport(Lib, EntryPoint = "posix_spawn")]
     public static partial int PosixSpawn(out int pid, byte* path, void* fileActions, void* attr, byte** argv, byte** envp);
 

@@ -2,6 +2,7 @@ using System.Net;
 using System.Net.Security;
 using System.Net.Sockets;
 using System.Security.Authentication;
+using MetaCheck.Core;
 
 namespace MetaCheck.Checks.CheckTcp;
 
@@ -16,13 +17,18 @@ namespace MetaCheck.Checks.CheckTcp;
 internal static class FirstUse
 {
     /// <summary>
-    /// The trust store, and a TLS client up to its ClientHello, with the real handshake's name and versions
+    /// The trust store, the local time zone, and a TLS client up to its ClientHello, with the real handshake's name and versions
     /// so it finds its OpenSSL context made (our side hangs up at once, so no session is cached that the
     /// real handshake could resume).
     /// </summary>
     public static void Tls(string targetHost, SslProtocols protocols)
     {
         TcpTls.LoadTrustStore();
+        // The chain is checked at the local time (X509ChainPolicy.VerificationTime): .NET reads the zone for it,
+        // and its OpenSSL shim converts that time back with mktime(3), so glibc reads it too. Each first read
+        // opens and parses /etc/localtime, inside the handshake otherwise.
+        _ = TimeZoneInfo.Local;
+        NativeTimeZone.Load();
         Loopback(targetHost, protocols);
     }
 

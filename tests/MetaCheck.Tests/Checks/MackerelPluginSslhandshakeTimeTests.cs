@@ -1,10 +1,7 @@
-using System.Globalization;
 using System.Net;
 using System.Net.Sockets;
-using System.Security.Cryptography.X509Certificates;
 using System.Text.RegularExpressions;
 using MetaCheck.Checks.MackerelPluginSslhandshakeTime;
-using MetaCheck.Core;
 using MetaCheck.Tests.Support;
 
 namespace MetaCheck.Tests.Checks;
@@ -38,50 +35,6 @@ public sealed class MackerelPluginSslhandshakeTimeTests : TlsTestBed
         peer.HandshakesAtLeast(1).Should().Be(1);
     }
 
-    /// <summary>
-    /// The phases time the peer, not the runtime's first use of sockets and TLS: the plugin's connect plus
-    /// handshake (the least of 15) stays near what this test's own warm process takes for the same connect and
-    /// handshake with the same peer, timed between the plugin's runs so a loaded machine slows both alike.
-    /// Cold, the plugin read about twice its warm figure (0-2 ms connect, 3 ms handshake against 0 and 1.5).
-    /// </summary>
-    [Fact]
-    public void The_connect_and_handshake_times_are_the_peers_not_the_plugins_first_use_of_sockets_and_TLS()
-    {
-        var peer = Serve(Ca.Issue(DateTimeOffset.UtcNow.AddDays(-1), DateTimeOffset.UtcNow.AddDays(30), ip: IPAddress.Loopback));
-        List<double> plugin = [], ours = [];
-        for (int i = 0; i < 15; i++)
-        {
-            var r = Box.Run(Plugin, "--ca-file", CaFile, $"https://127.0.0.1:{peer.P}/");
-            r.Exit.Should().Be(0, r.ToString());
-            var values = r.Lines.Select(l => l.Split('\t')).ToDictionary(f => f[0], f => double.Parse(f[1], CultureInfo.InvariantCulture));
-            plugin.Add(values["ssl.tcphandshakeTime"] + values["ssl.sslhandshakeTime"]);
-            ours.Add(ConnectAndHandshake(peer.Port).TotalMilliseconds);
-        }
-        var (theirs, mine) = (plugin.Min(), ours.Min());
-        // The runtime's first use of sockets and TLS counted as the peer's time added 12-15 ms to every run,
-        // the quickest too; load only adds to some runs, so the least of each side leaves it out (medians
-        // failed once under a parallel build: 20 ms against 17.3). Twice ours and 8 ms of slack still
-        // catch a first-use cost of that size.
-        theirs.Should().BeLessThanOrEqualTo(mine * 2 + 8,
-            $"the plugin's connect+handshake ({string.Join(", ", plugin)} ms) against this process's ({string.Join(", ", ours.Select(o => o.ToString("0.00", CultureInfo.InvariantCulture)))} ms)");
-    }
-
-    private TimeSpan ConnectAndHandshake(int port)
-    {
-        var clock = System.Diagnostics.Stopwatch.StartNew();
-        using var client = new TcpClient();
-        client.Connect(IPAddress.Loopback, port);
-        using var ssl = new System.Net.Security.SslStream(client.GetStream());
-        var policy = new X509ChainPolicy { TrustMode = X509ChainTrustMode.CustomRootTrust, RevocationMode = X509RevocationMode.NoCheck };
-        policy.CustomTrustStore.Add(Ca.Certificate);
-        ssl.AuthenticateAsClient(new System.Net.Security.SslClientAuthenticationOptions
-        {
-            TargetHost = "127.0.0.1", CertificateChainPolicy = policy,
-            EnabledSslProtocols = System.Security.Authentication.SslProtocols.Tls12 | System.Security.Authentication.SslProtocols.Tls13,
-        });
-        return clock.Elapsed;
-    }
-
     [Fact]
     public void An_IP_literal_has_a_zero_DNS_time_and_prefix_renames_the_metrics()
     {
@@ -103,7 +56,7 @@ public sealed class MackerelPluginSslhandshakeTimeTests : TlsTestBed
         r.Exit.Should().Be(0, r.ToString());
         r.Stdout.Should().MatchRegex("^" + Line("ssl.dnsLookupTime") + Line("ssl.tcphandshakeTime") + "$");
         r.Stderr.Should().Be($"{Plugin}: TLS handshake with 127.0.0.1:{port}: timed out after 0.5 seconds\n");
-        r.Elapsed.Should().BeLessThan(TimeSpan.FromSeconds(5));
+        r.Elapsed.Should().BeLessThan(Patience.Bound, "the peer never answers");
     }
 
     [Fact]
