@@ -15,17 +15,19 @@ namespace MetaCheck.Tests.Checks;
 /// </summary>
 public sealed class TimedPhasesTests : TlsTestBed
 {
-    public static TheoryData<string, string[]> TlsPlugins => new()
+    /// <summary>Plugins that time a TCP connect, and a TLS handshake after it, against a TLS 1.3 peer.</summary>
+    public static TheoryData<string, string[]> TcpPlugins => new()
     {
         { "mackerel-plugin-sslhandshake-time", ["--ca-file", "{ca}", "https://127.0.0.1:{port}/"] },
         { "check-ssl-validate", ["-H", "127.0.0.1", "-p", "{port}", "--ca-file", "{ca}", "--perfdata"] },
         { "check-dos-tls12", ["-H", "127.0.0.1", "-p", "{port}", "--reject", "1.2", "--perfdata"] }, // (this OpenSSL offers no 1.0 or 1.1)
         { "check-tcp", ["-H", "127.0.0.1", "-p", "{port}", "-S"] },
         { "check-tcp", ["-H", "127.0.0.1", "-p", "{port}"] },
+        { "check-myip", ["--expect", "127.0.0.1", "--perfdata", "127.0.0.1", "{port}"] },
     };
 
     [Theory]
-    [MemberData(nameof(TlsPlugins))]
+    [MemberData(nameof(TcpPlugins))]
     public void Nothing_is_loaded_while_a_connect_or_handshake_is_timed(string plugin, string[] args)
     {
         var peer = Serve(Ca.Issue(DateTimeOffset.UtcNow.AddDays(-1), DateTimeOffset.UtcNow.AddDays(30), ip: IPAddress.Loopback), SslProtocols.Tls13);
