@@ -293,7 +293,7 @@ def plugins(bin_dir, env, work, out):
     out("")
 
 def tls_handshake(bin_dir, env, work, out, rounds=ROUNDS):
-    """The response time check-tcp -S reports on loopback: the handshake's, not the trust store's load.
+    """The times check-tcp -S and sslhandshake-time report on loopback: the handshake's, not the trust store's load.
 
     Moved here from the test suite, where a 50 ms bound failed on a loaded machine: a test keeps only an
     order-of-magnitude bound, this table keeps the target."""
@@ -330,7 +330,7 @@ def tls_handshake(bin_dir, env, work, out, rounds=ROUNDS):
             phases.append(float(values["ssl.tcphandshakeTime"]) + float(values["ssl.sslhandshakeTime"]))
         warm.append(warm_connect_and_handshake())
     listener.close()
-    out("## TLS handshake time check-tcp reports\n")
+    out("## TLS times the plugins report\n")
     out("| measure | value | target |")
     out("|---|---:|---|")
     median = statistics.median(reported) * 1000 if reported else float("nan")
