@@ -22,7 +22,9 @@ if [ -n "$trx" ]; then
   # A CI log keeps only its tail: name each failure (and the start of its message) above the count.
   if [ "${failed:-0}" != 0 ]; then
     awk '/<UnitTestResult / && /outcome="Failed"/ { match($0, /testName="[^"]*"/); name = substr($0, RSTART + 10, RLENGTH - 11); want = 1 }
-         want && /<Message>/ { sub(/.*<Message>/, ""); print "FAILED " name ": " substr($0, 1, 300); want = 0 }' "$trx"
+         want && /<Message>/ { sub(/.*<Message>/, ""); sub(/<\/Message>.*/, ""); line = "FAILED " name ": " substr($0, 1, 300)
+                               gsub(/&quot;/, "\"", line); gsub(/&apos;/, "'"'"'", line); gsub(/&lt;/, "<", line); gsub(/&gt;/, ">", line); gsub(/&amp;/, "\\&", line)
+                               print line; want = 0 }' "$trx"
   fi
   echo "${passed:-0} passed, ${failed:-0} failed, ${skipped:-0} skipped"
 fi
