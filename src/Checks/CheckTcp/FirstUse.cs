@@ -17,9 +17,9 @@ namespace MetaCheck.Checks.CheckTcp;
 internal static class FirstUse
 {
     /// <summary>
-    /// The trust store, the local time zone, and a TLS client up to its ClientHello, with the real handshake's name and versions
-    /// so it finds its OpenSSL context made (our side hangs up at once, so no session is cached that the
-    /// real handshake could resume).
+    /// The trust store, the local time zone, and a TLS client up to its ClientHello, with the real
+    /// handshake's name and versions so it finds its OpenSSL context made (our side hangs up at once, so
+    /// no session is cached that the real handshake could resume).
     /// </summary>
     public static void Tls(string targetHost, SslProtocols protocols)
     {
