@@ -71,10 +71,11 @@ bench: $(BINARY) $(WRAPPERS)
 # Mutation testing of the pure logic (not part of `make test`; docs/testing.md): dotnet-stryker, a local tool
 # pinned in .config/dotnet-tools.json, mutates these files of each project and runs the in-process tests
 # (tests/MetaCheck.Tests/stryker-config.json) against each mutant. `make mutation MUTATION=Core` runs one project.
-MUTATION          ?= Core State Wrappers
+MUTATION          ?= Core State Wrappers Checks
 MUTATE_Core       := Grammar.cs ThresholdRange.cs
 MUTATE_State      := StateDirectory.cs CheckIdentity.cs
 MUTATE_Wrappers   := DelayChecker.cs IntervalChecker.cs TimeRanges.cs
+MUTATE_Checks     := PerfValue.cs CheckResult.cs DetailText.cs
 
 mutation:
 	@dotnet tool restore >/dev/null

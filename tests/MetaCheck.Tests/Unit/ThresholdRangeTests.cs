@@ -142,6 +142,7 @@ public sealed class ThresholdRangeTests
     [InlineData("/mnt/usb stick", 11, "%", "'/mnt/usb stick'=11%")]
     [InlineData("it's", 1, "", "'it''s'=1")]
     [InlineData("a=b", 2, "c", "'a=b'=2c")]
+    [InlineData(" lead", 1, "", "' lead'=1")] // the character to quote for comes first
     [InlineData("pipe|line\n", 3, "", "pipe_line_=3")]
     [InlineData("", 3, "", "_=3")]
     [InlineData("big", 12345678901, "B", "big=12345678901B")]
