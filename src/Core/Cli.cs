@@ -1,4 +1,5 @@
 using System.CommandLine;
+using System.CommandLine.Parsing;
 using System.Globalization;
 
 namespace MetaCheck.Core;
@@ -148,13 +149,23 @@ public static class Opt
     };
 
     /// <summary>The option's value as <paramref name="number"/> reads it, or null and an error in its words.</summary>
-    private static double? Number(System.CommandLine.Parsing.ArgumentResult r, string name, PlainNumber number)
+    private static double? Number(ArgumentResult r, string name, PlainNumber number)
     {
-        var text = r.Tokens.Count > 0 ? r.Tokens[0].Value : "";
+        var text = TokenText(r);
         if (number.Parse(text) is { } value) return value;
-        r.AddError($"{name} takes {number.Says}, got '{Shorten(text)}'");
+        Refuse(r, name, number.Says, text);
         return null;
     }
+
+    /// <summary>The option's value as given ("" when none).</summary>
+    private static string TokenText(ArgumentResult r) => r.Tokens.Count > 0 ? r.Tokens[0].Value : "";
+
+    /// <summary>Every refused value is said alike: `NAME takes WHAT IT ACCEPTS, got 'TEXT'`.</summary>
+    private static void Refuse(ArgumentResult r, string name, string accepted, string text) =>
+        r.AddError($"{name} takes {accepted}, got '{Shorten(text)}'");
+
+    /// <summary>What a duration option accepts, as its errors say it.</summary>
+    public static string DurationAccepted(TimeSpan max) => $"seconds (300, 2.5) or a duration (90s, 5m, 1h, 1d) up to {Limit(max)}";
 
     /// <summary>Seconds, as a number (`300`, `2.5`) or with a unit (`90s`, `5m`, `1h`, `1d`).</summary>
     public static Option<TimeSpan?> Duration(string name, string description, TimeSpan max, params string[] aliases) => new(name, aliases)
@@ -163,9 +174,9 @@ public static class Opt
         HelpName = "seconds",
         CustomParser = r =>
         {
-            var text = r.Tokens.Count > 0 ? r.Tokens[0].Value : "";
+            var text = TokenText(r);
             if (TryParseDuration(text, out var span) && span <= max) return span;
-            r.AddError($"{name} takes seconds (300, 2.5) or a duration (90s, 5m, 1h, 1d) up to {Limit(max)}, got '{Shorten(text)}'");
+            Refuse(r, name, DurationAccepted(max), text);
             return null;
         },
     };
@@ -252,11 +263,11 @@ public static class Opt
 
     private const string StatusHelpName = "OK|WARNING|CRITICAL|UNKNOWN";
 
-    private static Status? ParseStatus(System.CommandLine.Parsing.ArgumentResult r, string name)
+    private static Status? ParseStatus(ArgumentResult r, string name)
     {
-        var text = r.Tokens.Count > 0 ? r.Tokens[0].Value : "";
+        var text = TokenText(r);
         if (StatusNames.TryParse(text, out var status)) return status;
-        r.AddError($"{name} takes OK, WARNING, CRITICAL or UNKNOWN (or 0-3), got '{Shorten(text)}'");
+        Refuse(r, name, "OK, WARNING, CRITICAL or UNKNOWN (or 0-3)", text);
         return null;
     }
 
@@ -303,13 +314,13 @@ public static class Opt
             HelpName = "threshold",
             CustomParser = r =>
             {
-                var text = r.Tokens.Count > 0 ? r.Tokens[0].Value : "";
+                var text = TokenText(r);
                 if (!ThresholdRange.IsRangeSyntax(text)) return plain.Parse(text) is { } value ? meaning(value) : Refused();
                 return ThresholdRange.TryParse(text, out var range) ? range : Refused();
 
                 ThresholdRange? Refused()
                 {
-                    r.AddError($"{name} takes {plain.Says} or a range (10:, ~:10, 10:20, @10:20), got '{Shorten(text)}'");
+                    Refuse(r, name, $"{plain.Says} or a range (10:, ~:10, 10:20, @10:20)", text);
                     return null;
                 }
             },
@@ -338,7 +349,7 @@ public sealed class PlainNumber(string says, Func<string, double?> parse)
         long.TryParse(text, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var v) && v >= min && v <= max ? v : null);
 
     /// <summary>Seconds or a duration, as <see cref="Opt.Duration"/> reads them; the range's numbers are seconds.</summary>
-    public static PlainNumber Seconds(TimeSpan max) => new($"seconds (300, 2.5) or a duration (90s, 5m, 1h, 1d) up to {Opt.Limit(max)}", text =>
+    public static PlainNumber Seconds(TimeSpan max) => new(Opt.DurationAccepted(max), text =>
         Opt.TryParseDuration(text, out var span) && span <= max ? span.TotalSeconds : null);
 
     /// <summary>A float64 of a Go original (strconv.ParseFloat), finite (Opt.GoFloat reads with it).</summary>
